@@ -1,0 +1,181 @@
+"""Read and validate ``assignments/<id>/assignment.toml``.
+
+Every mistake names the file, the key and what was expected, so an instructor fixes a
+config in one go instead of reading a traceback from the middle of a grading run.
+"""
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Gradescope's Python 3.10
+    import tomli as tomllib
+
+from .sandbox import Limits
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+class ConfigError(ValueError):
+    """A malformed assignment config (which file, which key, what was expected)."""
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    name: str
+    weight: float
+    visibility: str
+    number: str
+    max_examples: int
+    tags: tuple = ()
+    hide_inputs: bool = False
+
+
+@dataclass(frozen=True)
+class Given:
+    source: str  # path relative to solutions/, e.g. "a1_forward/forward.py"
+    name: str    # file name the student's code imports it as
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    block_imports: tuple = ()
+    attributes: tuple = ()
+    names: tuple = ()
+    reason: str = ""
+
+    def poison(self):
+        return {"block_imports": list(self.block_imports), "attributes": list(self.attributes), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    id: str
+    title: str
+    files: tuple
+    given: tuple
+    needs_torch: bool
+    limits: Limits
+    max_examples: int
+    tests: tuple
+    forbidden: Forbidden = field(default_factory=Forbidden)
+
+    @property
+    def max_score(self):
+        return sum(t.weight for t in self.tests)
+
+    def test(self, name):
+        return next((t for t in self.tests if t.name == name), None)
+
+
+class _Table:
+    """A TOML table being read: remembers where it came from and which keys were used."""
+
+    def __init__(self, path, section, data):
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: [{section}] should be a table, got {type(data).__name__}")
+        self.path, self.section, self.data, self.used = path, section, data, set()
+
+    def get(self, key, kind, default=..., check=None, expected=None):
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise ConfigError(f"{self.path}: [{self.section}] is missing the key '{key}'")
+            return default
+        value = self.data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if ok and check is not None:
+            ok = check(value)
+        if not ok:
+            want = expected or " or ".join(k.__name__ for k in kinds)
+            raise ConfigError(f"{self.path}: [{self.section}] {key} should be {want}, got {value!r}")
+        return value
+
+    def table(self, key):
+        self.used.add(key)
+        return _Table(self.path, f"{self.section}.{key}" if self.section else key, self.data.get(key, {}))
+
+    def done(self):
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            where = f"[{self.section}]" if self.section else "the top level"
+            raise ConfigError(f"{self.path}: unknown key(s) {', '.join(unknown)} in {where}")
+
+
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def load_config(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: the assignment config is missing")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    top = _Table(path, "", data)
+    meta = top.table("assignment")
+    files = meta.get("files", list, check=lambda v: v and _strings(v) and all(f.endswith(".py") for f in v),
+                     expected="a non-empty list of .py file names")
+    given = []
+    for i, item in enumerate(meta.get("given", list, default=[])):
+        entry = _Table(path, f"assignment.given[{i}]", item)
+        given.append(Given(entry.get("source", str), entry.get("name", str, check=lambda v: v.endswith(".py"),
+                                                                 expected="a .py file name")))
+        entry.done()
+    config_id = meta.get("id", str)
+    if config_id != path.parent.name:
+        raise ConfigError(f"{path}: [assignment] id is {config_id!r} but the folder is {path.parent.name!r}")
+    title = meta.get("title", str)
+    needs_torch = meta.get("needs_torch", bool, default=False)
+    meta.done()
+
+    lim = top.table("limits")
+    positive = dict(check=lambda v: v > 0, expected="a positive number")
+    limits = Limits(
+        call_timeout_s=float(lim.get("call_timeout_s", (int, float), Limits.call_timeout_s, **positive)),
+        startup_timeout_s=float(lim.get("startup_timeout_s", (int, float), Limits.startup_timeout_s, **positive)),
+        memory_mb=lim.get("memory_mb", int, Limits.memory_mb, **positive),
+        cpu_s=lim.get("cpu_s", int, Limits.cpu_s, **positive),
+        max_processes=lim.get("max_processes", int, Limits.max_processes, **positive),
+        max_file_mb=lim.get("max_file_mb", int, Limits.max_file_mb, **positive),
+    )
+    lim.done()
+
+    hyp = top.table("hypothesis")
+    max_examples = hyp.get("max_examples", int, 100, **positive)
+    hyp.done()
+
+    forb = top.table("forbidden")
+    forbidden = Forbidden(
+        block_imports=tuple(forb.get("block_imports", list, [], check=_strings, expected="a list of strings")),
+        attributes=tuple(forb.get("attributes", list, [], check=_strings, expected="a list of strings")),
+        names=tuple(forb.get("names", list, [], check=_strings, expected="a list of strings")),
+        reason=forb.get("reason", str, ""),
+    )
+    forb.done()
+
+    tests_table = top.table("tests")
+    tests = []
+    for number, name in enumerate(tests_table.data, start=1):
+        spec = tests_table.table(name)
+        tests.append(TestSpec(
+            name=name,
+            weight=float(spec.get("weight", (int, float), check=lambda v: v >= 0, expected="a number >= 0")),
+            visibility=spec.get("visibility", str, "visible", check=lambda v: v in VISIBILITIES,
+                                expected=" or ".join(VISIBILITIES)),
+            number=spec.get("number", str, str(number)),
+            max_examples=spec.get("max_examples", int, max_examples, **positive),
+            tags=tuple(spec.get("tags", list, [], check=_strings, expected="a list of strings")),
+            hide_inputs=spec.get("hide_inputs", bool, False),
+        ))
+        spec.done()
+    if not tests:
+        raise ConfigError(f"{path}: [tests] lists no tests")
+    top.done()
+    return AssignmentConfig(config_id, title, tuple(files), tuple(given), needs_torch, limits, max_examples,
+                            tuple(tests), forbidden)

@@ -1,0 +1,89 @@
+"""Grade one submission: locate its files, run the graded tests through the worker, build results.
+
+This is the one path behind ``nnhw grade``, ``nnhw verify``, batch grading and Gradescope's
+``run_autograder``, so a submission scores the same everywhere.
+"""
+
+import contextlib
+import io
+import time
+import traceback
+
+import pytest
+
+from . import results as results_json
+from .config import ConfigError
+from .plugin import GradingPlugin
+from .student import Session
+from .submission import SubmissionError, locate
+
+
+class TestListMismatch(ConfigError):
+    """The graded tests and the config's [tests] disagree (an instructor's mistake)."""
+
+
+def _pytest_args(assignment, keyword=None):
+    args = [str(assignment.tests_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise",
+            "--import-mode=importlib", "--rootdir", str(assignment.dir), "-o", "python_files=test_*.py",
+            "-o", "addopts=", "-W", "ignore::DeprecationWarning"]
+    if keyword:
+        args += ["-k", keyword]
+    return args
+
+
+def grade(assignment, upload, random_examples=False, keyword=None):
+    """Grade ``upload`` (folder, zip or file) for ``assignment``; returns results.json content."""
+    started = time.monotonic()
+    config = assignment.config
+    try:
+        located = locate(upload, config.files)
+    except SubmissionError as exc:
+        return results_json.failure(f"Your submission could not be read: {exc}", time.monotonic() - started)
+    try:
+        reference = assignment.load_reference()
+        session = Session(located.files, assignment.given_files(), reference, config)
+        plugin = GradingPlugin(session, reference, config, random_examples)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()) as log, contextlib.redirect_stderr(log):
+                code = pytest.main(_pytest_args(assignment, keyword), plugins=[plugin])
+        finally:
+            session.close()  # every student process is gone before results are written
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise TestListMismatch(f"{assignment.tests_dir}: pytest could not run the graded tests (exit {code!r}):\n{log.getvalue()[-3000:]}")
+        _check_test_list(assignment, plugin.outcomes, keyword)
+        outcomes = plugin.outcomes
+        if keyword:
+            config = _only(config, outcomes)
+        return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
+                                     time.monotonic() - started, {"assignment": assignment.id})
+    finally:
+        located.cleanup()
+
+
+def _check_test_list(assignment, outcomes, keyword):
+    configured = {t.name for t in assignment.config.tests}
+    unknown = sorted(set(outcomes) - configured)
+    missing = sorted(configured - set(outcomes)) if not keyword else []
+    if unknown or missing:
+        raise TestListMismatch(
+            f"{assignment.dir / 'assignment.toml'}: [tests] does not match the tests in {assignment.tests_dir}: "
+            + "; ".join(filter(None, [unknown and f"not in the config: {', '.join(unknown)}",
+                                      missing and f"in the config but not found: {', '.join(missing)}"])))
+
+
+def _only(config, outcomes):
+    from dataclasses import replace
+
+    return replace(config, tests=tuple(t for t in config.tests if t.name in outcomes))
+
+
+def grade_safely(assignment_loader, upload, **options):
+    """Like :func:`grade`, but any failure of the grader itself still yields valid results."""
+    started = time.monotonic()
+    try:
+        return grade(assignment_loader(), upload, **options)
+    except (ConfigError, FileNotFoundError, LookupError) as exc:
+        message = f"The autograder is misconfigured; please tell your instructor.\n{exc}"
+    except Exception:  # noqa: BLE001 - results.json must be written whatever happened
+        message = "The autograder failed; please tell your instructor.\n" + traceback.format_exc(limit=8)
+    return results_json.failure(message, time.monotonic() - started)

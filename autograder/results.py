@@ -1,0 +1,80 @@
+"""Gradescope's results.json: assemble it from test outcomes, check it, write it atomically.
+
+The grader writes this file itself, after every student process is gone, and always writes
+one: when grading cannot run at all the file still says why, with a score of zero.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+SCHEMA = Path(__file__).resolve().parent / "results.schema.json"
+MAX_OUTPUT = 100_000  # Gradescope cuts each output here; we cut first so the end is ours
+
+
+def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, extra=None):
+    """results.json's content: config order, config weights, our feedback as each test's output."""
+    tests, score = [], 0.0
+    for spec in config.tests:
+        outcome = outcomes.get(spec.name)
+        passed = bool(outcome and outcome.passed)
+        points = spec.weight if passed else 0.0
+        score += points
+        output = outcome.output if outcome else "this test did not run (an error in the autograder's test files)"
+        entry = {
+            "name": outcome.title if outcome else spec.name,
+            "number": spec.number,
+            "score": points,
+            "max_score": spec.weight,
+            "status": "passed" if passed else "failed",
+            "visibility": spec.visibility,
+            "output": output[:MAX_OUTPUT],
+        }
+        if spec.tags:
+            entry["tags"] = list(spec.tags)
+        tests.append(entry)
+    results = {
+        "score": round(min(score, config.max_score), 6),
+        "output": "\n".join(notes)[:MAX_OUTPUT],
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "tests": tests,
+    }
+    if execution_time is not None:
+        results["execution_time"] = round(execution_time, 3)
+    if leaderboard:
+        results["leaderboard"] = list(leaderboard)
+    if extra:
+        results["extra_data"] = dict(extra)
+    return results
+
+
+def failure(message, execution_time=None):
+    """The results of a run that could not grade anything: zero, and why."""
+    results = {"score": 0.0, "output": message[:MAX_OUTPUT], "output_format": "text", "tests": []}
+    if execution_time is not None:
+        results["execution_time"] = round(execution_time, 3)
+    return results
+
+
+def validate(results):
+    """Check against the results.json schema; returns a list of problems (empty when valid)."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(results)]
+
+
+def write(results, path):
+    """Write atomically (temp file + rename) so no reader ever sees half a results.json."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".results-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(results, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    os.chmod(temp, 0o644)
+    os.replace(temp, path)

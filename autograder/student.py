@@ -1,0 +1,210 @@
+"""The student's code as the graded tests see it: a proxy whose calls run in the worker.
+
+``student.sigmoid(z)`` sends ``z`` to the worker as data, runs the student's ``sigmoid``
+there and returns the answer as data. Everything that can go wrong on the way becomes a
+:class:`StudentCodeError` whose message is feedback a student can act on.
+"""
+
+import inspect
+
+from .check import describe
+from .sandbox import Worker, WorkerFailure
+
+
+class StudentCodeError(AssertionError):
+    """The student's code failed to produce an answer; the message says how."""
+
+
+def _named_inputs(reference_function, args, kwargs):
+    try:
+        bound = inspect.signature(reference_function).bind(*args, **kwargs)
+        return dict(bound.arguments)
+    except (TypeError, ValueError):
+        return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+
+
+def _last_output(output):
+    output = (output or "").strip()
+    return f"\nlast output of your code:\n{output[-1500:]}" if output else ""
+
+
+def _show_inputs(inputs):
+    return "\n".join("  " + f"{k} = {describe(v)}".replace("\n", "\n    ") for k, v in inputs.items())
+
+
+class Session:
+    """A submission being graded: which files it has, and a worker that is restarted after a crash.
+
+    A crash or hang is *sticky* within one test: later calls in the same test fail at once with
+    the same message, so hypothesis cannot turn one endless loop into a hundred timeouts.
+    A failure while importing is sticky for the whole session (it would happen every time).
+    """
+
+    MAX_RESTARTS = 50
+
+    def __init__(self, files, given, reference, config):
+        self.files = {name: path for name, path in files.items() if path is not None}
+        self.missing = sorted(name for name, path in files.items() if path is None)
+        self.given, self.reference, self.config = dict(given), reference, config
+        self.worker, self.fatal, self.broken, self.restarts = None, None, None, 0
+        self.last_mutated = []
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start_test(self):
+        self.fatal = None
+        self.last_mutated = []
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def _ensure_worker(self):
+        if self.broken:
+            raise StudentCodeError(self.broken)
+        if self.worker is None:
+            if self.restarts >= self.MAX_RESTARTS:
+                self.broken = f"your code crashed the worker {self.restarts} times; the remaining tests are not run"
+                raise StudentCodeError(self.broken)
+            self.restarts += 1
+            modules = [name[:-3] for name in self.files]
+            files = {**self.files, **self.given}  # given files win over a student's copy of them
+            try:
+                self.worker = Worker(files, modules, self.config.limits, self.config.forbidden.poison())
+            except WorkerFailure as exc:
+                self.broken = (f"your code could not even be loaded: it {exc} while importing "
+                               f"{', '.join(self.files)}" + _last_output(exc.output))
+                raise StudentCodeError(self.broken) from None
+        return self.worker
+
+    # -- calls -----------------------------------------------------------------------
+    def _file_problem(self, target):
+        stem = self.reference.module_of(target) if self.reference is not None else None
+        filename = f"{stem}.py" if stem else None
+        if filename in self.missing:
+            return f"{target}: {filename} was not found in your submission, so {target} cannot be graded"
+        report = self.worker.imports.get(stem) if stem else None
+        if report and not report.get("ok"):
+            error = report["error"]
+            detail = (error.get("traceback") or f"{error['type']}: {error['message']}").rstrip()
+            return f"{target}: {filename} could not be imported, so nothing in it can be graded:\n{detail}"
+        return None
+
+    def request(self, target, args=(), kwargs=None, **extra):
+        """Run one call in the worker; returns the decoded answer (a dict with ``result``)."""
+        kwargs = kwargs or {}
+        reference_function = self._reference_function(target)
+        inputs = _named_inputs(reference_function, args, kwargs) if reference_function else {}
+        if self.fatal:
+            raise StudentCodeError(self.fatal)
+        if self.reference is not None and self.reference.module_of(target) + ".py" in self.missing:
+            raise StudentCodeError(self._file_problem(target))
+        worker = self._ensure_worker()
+        problem = self._file_problem(target)
+        if problem:
+            raise StudentCodeError(problem)
+        message = {"op": extra.pop("op", "call"), "target": target, **extra}
+        payload = {"args": list(args), "kwargs": kwargs}
+        if "grad_output" in message:
+            payload["grad_output"] = message.pop("grad_output")
+        try:
+            reply, answer = worker.request(message, payload)
+        except WorkerFailure as exc:
+            self.close()
+            self.fatal = f"{target}: your code {exc} on these inputs:\n{_show_inputs(inputs)}" + _last_output(exc.output)
+            raise StudentCodeError(self.fatal) from None
+        if not reply.get("ok"):
+            raise StudentCodeError(self._explain(target, reply.get("error") or {}, inputs))
+        if not isinstance(answer, dict):
+            raise StudentCodeError(f"{target}: the worker sent a malformed answer")
+        self.last_mutated = [str(m) for m in answer.get("mutated", [])]
+        return answer
+
+    def _reference_function(self, target):
+        try:
+            obj = self.reference
+            for part in target.split("."):
+                obj = getattr(obj, part)
+            return obj if callable(obj) else None
+        except AttributeError:
+            return None
+
+    @staticmethod
+    def _explain(target, error, inputs):
+        kind, text = str(error.get("type", "")), str(error.get("message", ""))
+        trace = str(error.get("traceback", "")).rstrip()
+        if kind == "NotImplementedError":
+            return f"{target}: not implemented yet (it raises NotImplementedError)"
+        if kind == "Missing":
+            return f"{target}: your submission has no function or class named {target}"
+        if kind == "UngradableResult":
+            return (f"{target}: returned {text}, which cannot be graded; return numpy arrays, numbers, "
+                    f"tensors, or lists/tuples of them, as the handout says")
+        if kind == "ForbiddenAPIError":
+            return f"{target}: uses a forbidden API: {text}"
+        return f"{target} raised {kind}: {text}\n{trace}\non these inputs:\n{_show_inputs(inputs)}"
+
+    def mutated_inputs(self):
+        return list(self.last_mutated)
+
+
+class Student:
+    """``student.sigmoid(z)`` calls the student's ``sigmoid`` in the worker and returns its result."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _RemoteFunction(self._session, name)
+
+    def call(self, target, *args, **kwargs):
+        return self._session.request(target, args, kwargs)["result"]
+
+    def call_with_grad(self, target, *args, wrt, grad_output, **kwargs):
+        """Call, then back-propagate ``grad_output``; returns ``(result, [grads of args in wrt])``."""
+        answer = self._session.request(target, args, kwargs, wrt=list(wrt), grad_output=grad_output)
+        return answer["result"], answer.get("grads")
+
+    def new(self, class_name, *args, **kwargs):
+        """Construct ``class_name(*args, **kwargs)`` in the worker; returns a handle to it."""
+        answer = self._session.request(class_name, args, kwargs, op="new")
+        return RemoteObject(self._session, class_name, answer["handle"], self._session.restarts)
+
+    @property
+    def mutated(self):
+        """Arguments (positions or names) the last call modified in place."""
+        return self._session.mutated_inputs()
+
+
+class _RemoteFunction:
+    def __init__(self, session, name):
+        self._session, self.__name__ = session, name
+
+    def __call__(self, *args, **kwargs):
+        return self._session.request(self.__name__, args, kwargs)["result"]
+
+
+class RemoteObject:
+    """An object living in the worker (e.g. the student's ``nn.Module``); methods answer with data."""
+
+    def __init__(self, session, class_name, handle, generation):
+        self._session, self._class, self._handle, self._generation = session, class_name, handle, generation
+
+    def _request(self, method, args, kwargs, **extra):
+        if self._generation != self._session.restarts or self._session.worker is None:
+            raise StudentCodeError(f"{self._class}: the object was lost when your code crashed earlier in this test")
+        return self._session.request(f"{self._class}.{method}", args, kwargs, handle=self._handle, method=method,
+                                     **extra)
+
+    def call(self, method, *args, **kwargs):
+        return self._request(method, args, kwargs)["result"]
+
+    def __call__(self, *args, **kwargs):
+        return self._request("__call__", args, kwargs)["result"]
+
+    def call_with_grad(self, *args, wrt, grad_output, **kwargs):
+        """Forward, then backward; returns ``(result, input grads, {parameter name: grad})``."""
+        answer = self._request("__call__", args, kwargs, wrt=list(wrt), grad_output=grad_output)
+        return answer["result"], answer.get("grads"), answer.get("param_grads")

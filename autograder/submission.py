@@ -1,0 +1,112 @@
+"""Find the student's files in whatever they uploaded: loose files, a folder, a zip, a folder in a zip.
+
+Only the files the config names are taken, each a plain file read by the grader and copied
+into the worker's private folder; nothing in the upload is executed or trusted here.
+"""
+
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_DEPTH = 4
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 5000
+IGNORED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "venv", "env", "node_modules", ".ipynb_checkpoints"}
+
+
+class SubmissionError(ValueError):
+    """The upload itself cannot be read (not the same as a missing file, which costs only its tests)."""
+
+
+@dataclass
+class Located:
+    files: dict                                  # file name -> Path, or None when missing
+    notes: list = field(default_factory=list)    # what a student should know about their upload
+    _temp: object = None
+
+    def cleanup(self):
+        if self._temp is not None:
+            self._temp.cleanup()
+
+
+def _extract(archive, target):
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            entries = zf.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES:
+                raise SubmissionError(f"{archive.name} holds {len(entries)} files; upload only your code")
+            if sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
+                raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MB")
+            for entry in entries:
+                parts = Path(entry.filename).parts
+                is_link = stat.S_ISLNK(entry.external_attr >> 16)
+                if entry.is_dir() or is_link or not parts or ".." in parts or Path(entry.filename).is_absolute():
+                    continue
+                dest = target.joinpath(*parts)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(entry) as src, open(dest, "wb") as out:
+                    out.write(src.read(MAX_UNZIPPED_BYTES))
+    except zipfile.BadZipFile:
+        raise SubmissionError(f"{archive.name} is not a valid zip file") from None
+
+
+def _candidates(folder):
+    """(depth, path) of every regular .py file up to MAX_DEPTH folders down, symlinks ignored."""
+    found, stack = [], [(folder, 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            entries = sorted(current.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink() or entry.name.startswith("."):
+                continue
+            if entry.is_dir() and depth < MAX_DEPTH and entry.name not in IGNORED_FOLDERS:
+                stack.append((entry, depth + 1))
+            elif entry.is_file():
+                found.append((depth, entry))
+    return found
+
+
+def locate(upload, wanted):
+    """Map each wanted file name to the best match in ``upload`` (a folder, a zip or one file)."""
+    upload = Path(upload)
+    if not upload.exists():
+        raise SubmissionError(f"{upload} does not exist")
+    temp = None
+    if upload.is_file() and upload.suffix == ".zip":
+        temp = tempfile.TemporaryDirectory(prefix="nnhw-upload-")
+        _extract(upload, Path(temp.name))
+        folder = Path(temp.name)
+    elif upload.is_file():
+        folder = None
+        candidates = [(0, upload)]
+    else:
+        folder = upload
+    if folder is not None:
+        candidates = _candidates(folder)
+        zips = [p for _, p in candidates if p.suffix == ".zip"]
+        if not any(p.name in wanted for _, p in candidates) and len(zips) == 1 and temp is None:
+            return locate(zips[0], wanted)
+    located = Located({}, [], temp)
+    for name in wanted:
+        matches = sorted((d, str(p)) for d, p in candidates if p.name == name)
+        if not matches:
+            located.files[name] = None
+            others = sorted({p.name for _, p in candidates if p.suffix == ".py" and p.name not in wanted})
+            hint = f"; your upload has {', '.join(others[:8])}" if others else ""
+            located.notes.append(f"{name} was not found in your submission{hint}. The tests of the functions in "
+                                 f"{name} score zero.")
+            continue
+        depth, chosen = matches[0]
+        located.files[name] = Path(chosen)
+        relative = Path(chosen).relative_to(folder) if folder is not None else Path(name)
+        if depth:
+            located.notes.append(f"{name} was found at {relative} (inside a folder); that is fine.")
+        if len(matches) > 1:
+            located.notes.append(f"your submission has {len(matches)} files named {name}; graded {relative}.")
+    return located
+
