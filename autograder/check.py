@@ -153,3 +153,18 @@ class Check:
 def assert_matches(got, expected, function, inputs=None, formula=None, rtol=None, atol=None, what="the result"):
     """Shorthand for ``Check(...).matches(got, expected)``."""
     Check(function, inputs, formula, rtol, atol).matches(got, expected, what)
+
+
+def same_arguments(before, after):
+    """True when nothing in ``after`` (nested lists, tuples, dicts of arrays) differs from ``before``."""
+    if isinstance(before, np.ndarray) or _is_tensor(before):
+        before, after = _as_numpy(before), _as_numpy(after)
+        return isinstance(after, np.ndarray) and before.shape == after.shape and \
+            np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+    if isinstance(before, (list, tuple)):
+        return isinstance(after, (list, tuple)) and len(before) == len(after) and \
+            all(same_arguments(b, a) for b, a in zip(before, after))
+    if isinstance(before, dict):
+        return isinstance(after, dict) and before.keys() == after.keys() and \
+            all(same_arguments(before[k], after[k]) for k in before)
+    return True

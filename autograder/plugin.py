@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from .check import Mismatch
-from .student import Student, StudentCodeError
+from .student import Student, StudentCodeAbort, StudentCodeError
 
 GRADING_PROFILE = "nnhw-grading"
 RANDOM_PROFILE = "nnhw-random"
@@ -44,7 +44,7 @@ def _title(item):
 
 def feedback(exc):
     """The text a student reads for a failed test: our own messages as they are, anything else briefly."""
-    if isinstance(exc, (Mismatch, StudentCodeError)):
+    if isinstance(exc, (Mismatch, StudentCodeError, StudentCodeAbort)):
         return str(exc)
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         return feedback(exc.exceptions[0])

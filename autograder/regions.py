@@ -77,7 +77,7 @@ def make_stub(source, filename="<solution>"):
         out += lines[cursor:begin]
         if todo:
             out.append(f"{indent}# TODO: {todo}\n")
-        message = f"{function}: not implemented yet" + (f" ({todo})" if todo else "")
+        message = f"{function}: not implemented yet"
         out.append(f"{indent}raise NotImplementedError({message!r})\n")
         cursor = end + 1
     out += lines[cursor:]

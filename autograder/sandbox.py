@@ -135,6 +135,7 @@ class Worker:
             shutil.copyfile(source, self.root / name)
         shutil.copyfile(HERE / "worker_main.py", self.root / "_nnhw_worker.py")
         shutil.copyfile(HERE / "protocol.py", self.root / "_nnhw_protocol.py")
+        shutil.copyfile(HERE / "check.py", self.root / "_nnhw_check.py")
         if self.uid is not None:
             for path in [self.root, *self.root.iterdir()]:
                 os.chown(path, self.uid, self.uid)

@@ -12,7 +12,15 @@ from .sandbox import Worker, WorkerFailure
 
 
 class StudentCodeError(AssertionError):
-    """The student's code failed to produce an answer; the message says how."""
+    """The student's code failed to produce an answer on these inputs; the message says how."""
+
+
+class StudentCodeAbort(BaseException):
+    """A failure no other input would cure (not implemented, missing, crashed, hung).
+
+    A ``BaseException`` on purpose: hypothesis lets it through instead of shrinking, so a
+    stub or an endless loop costs one call, not a hundred.
+    """
 
 
 def _named_inputs(reference_function, args, kwargs):
@@ -41,6 +49,7 @@ class Session:
     """
 
     MAX_RESTARTS = 50
+    INPUT_INDEPENDENT = {"NotImplementedError", "Missing", "ForbiddenAPIError"}
 
     def __init__(self, files, given, reference, config):
         self.files = {name: path for name, path in files.items() if path is not None}
@@ -61,11 +70,11 @@ class Session:
 
     def _ensure_worker(self):
         if self.broken:
-            raise StudentCodeError(self.broken)
+            raise StudentCodeAbort(self.broken)
         if self.worker is None:
             if self.restarts >= self.MAX_RESTARTS:
                 self.broken = f"your code crashed the worker {self.restarts} times; the remaining tests are not run"
-                raise StudentCodeError(self.broken)
+                raise StudentCodeAbort(self.broken)
             self.restarts += 1
             modules = [name[:-3] for name in self.files]
             files = {**self.files, **self.given}  # given files win over a student's copy of them
@@ -74,7 +83,7 @@ class Session:
             except WorkerFailure as exc:
                 self.broken = (f"your code could not even be loaded: it {exc} while importing "
                                f"{', '.join(self.files)}" + _last_output(exc.output))
-                raise StudentCodeError(self.broken) from None
+                raise StudentCodeAbort(self.broken) from None
         return self.worker
 
     # -- calls -----------------------------------------------------------------------
@@ -83,7 +92,7 @@ class Session:
         filename = f"{stem}.py" if stem else None
         if filename in self.missing:
             return f"{target}: {filename} was not found in your submission, so {target} cannot be graded"
-        report = self.worker.imports.get(stem) if stem else None
+        report = self.worker.imports.get(stem) if stem and self.worker else None
         if report and not report.get("ok"):
             error = report["error"]
             detail = (error.get("traceback") or f"{error['type']}: {error['message']}").rstrip()
@@ -96,13 +105,14 @@ class Session:
         reference_function = self._reference_function(target)
         inputs = _named_inputs(reference_function, args, kwargs) if reference_function else {}
         if self.fatal:
-            raise StudentCodeError(self.fatal)
-        if self.reference is not None and self.reference.module_of(target) + ".py" in self.missing:
-            raise StudentCodeError(self._file_problem(target))
+            raise StudentCodeAbort(self.fatal)
+        problem = self._file_problem(target)
+        if problem:
+            raise StudentCodeAbort(problem)
         worker = self._ensure_worker()
         problem = self._file_problem(target)
         if problem:
-            raise StudentCodeError(problem)
+            raise StudentCodeAbort(problem)
         message = {"op": extra.pop("op", "call"), "target": target, **extra}
         payload = {"args": list(args), "kwargs": kwargs}
         if "grad_output" in message:
@@ -112,9 +122,11 @@ class Session:
         except WorkerFailure as exc:
             self.close()
             self.fatal = f"{target}: your code {exc} on these inputs:\n{_show_inputs(inputs)}" + _last_output(exc.output)
-            raise StudentCodeError(self.fatal) from None
+            raise StudentCodeAbort(self.fatal) from None
         if not reply.get("ok"):
-            raise StudentCodeError(self._explain(target, reply.get("error") or {}, inputs))
+            error = reply.get("error") or {}
+            abort = str(error.get("type")) in self.INPUT_INDEPENDENT
+            raise (StudentCodeAbort if abort else StudentCodeError)(self._explain(target, error, inputs))
         if not isinstance(answer, dict):
             raise StudentCodeError(f"{target}: the worker sent a malformed answer")
         self.last_mutated = [str(m) for m in answer.get("mutated", [])]
@@ -194,7 +206,7 @@ class RemoteObject:
 
     def _request(self, method, args, kwargs, **extra):
         if self._generation != self._session.restarts or self._session.worker is None:
-            raise StudentCodeError(f"{self._class}: the object was lost when your code crashed earlier in this test")
+            raise StudentCodeAbort(f"{self._class}: the object was lost when your code crashed earlier in this test")
         return self._session.request(f"{self._class}.{method}", args, kwargs, handle=self._handle, method=method,
                                      **extra)
 

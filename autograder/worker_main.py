@@ -18,6 +18,7 @@ WORKDIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, WORKDIR)  # `python -I` leaves the script's folder off the path
 
 import _nnhw_protocol as protocol  # noqa: E402 - needs the path above
+from _nnhw_check import same_arguments  # noqa: E402
 
 
 class ForbiddenAPIError(RuntimeError):
@@ -116,18 +117,6 @@ def snapshot(value):
         return None
 
 
-def same(before, after):
-    if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
-    if isinstance(before, (list, tuple)):
-        return len(before) == len(after) and all(same(b, a) for b, a in zip(before, after))
-    if isinstance(before, dict):
-        return before.keys() == after.keys() and all(same(before[k], after[k]) for k in before)
-    if protocol._is_tensor(before):
-        return before.shape == after.shape and bool((before == after).all() or (before.isnan() & after.isnan()).all())
-    return True
-
-
 class Worker:
     def __init__(self, modules):
         self.modules = modules
@@ -156,8 +145,8 @@ class Worker:
                 args[index] = args[index].detach().requires_grad_(True)
         before = [snapshot(a) for a in args], {k: snapshot(v) for k, v in kwargs.items()}
         result = func(*args, **kwargs)
-        mutated = [str(i) for i, (b, a) in enumerate(zip(before[0], args)) if b is not None and not same(b, a)]
-        mutated += [k for k, b in before[1].items() if b is not None and not same(b, kwargs[k])]
+        mutated = [str(i) for i, (b, a) in enumerate(zip(before[0], args)) if b is not None and not same_arguments(b, a)]
+        mutated += [k for k, b in before[1].items() if b is not None and not same_arguments(b, kwargs[k])]
         if request.get("op") == "new":
             self.handles[len(self.handles)] = result
             return {"handle": len(self.handles) - 1, "mutated": mutated}

@@ -1,0 +1,162 @@
+"""``nnhw build``: regenerate starter code, handouts, public tests, student archives and bundles.
+
+Everything is computed in memory first as ``{relative path: bytes}``, then written, so the
+same function also answers "is starter/ current?" and the zips are byte-identical for
+identical input (sorted entries, fixed timestamps and permissions).
+"""
+
+import ast
+import copy
+import importlib.util
+import json
+import zipfile
+from pathlib import Path
+
+from . import protocol
+from .regions import make_stub, strip_markers
+
+ENGINE = Path(__file__).resolve().parent
+TEMPLATES = ENGINE / "templates"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+EXECUTABLE = {"setup.sh", "run_autograder"}
+SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
+
+
+class StaleStarter(RuntimeError):
+    pass
+
+
+# -- starter ----------------------------------------------------------------------------
+def test_titles(assignment):
+    """``{test function: first docstring line}`` read from the test files without importing them."""
+    titles = {}
+    for path in sorted(assignment.tests_dir.glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                doc = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
+                titles[node.name] = doc
+    return titles
+
+
+def points_table(assignment):
+    titles = test_titles(assignment)
+    visibility = {"visible": "right away", "after_due_date": "after the due date",
+                  "after_published": "when grades are published", "hidden": "never (hidden test)"}
+    rows = ["| # | test | points | you see the result |", "|---|---|---|---|"]
+    for spec in assignment.config.tests:
+        rows.append(f"| {spec.number} | {titles.get(spec.name, spec.name)} | {spec.weight:g} | "
+                    f"{visibility[spec.visibility]} |")
+    rows.append(f"| | **total** | **{assignment.config.max_score:g}** | |")
+    return "\n".join(rows)
+
+
+def handout(assignment):
+    text = assignment.handout.read_text(encoding="utf-8")
+    if "{{POINTS_TABLE}}" not in text:
+        raise ValueError(f"{assignment.handout}: put a line {{{{POINTS_TABLE}}}} where the points table goes")
+    return text.replace("{{POINTS_TABLE}}", points_table(assignment)) + \
+        (TEMPLATES / "handout_footer.md").read_text(encoding="utf-8")
+
+
+def recorded_cases(assignment):
+    """Run the reference on the assignment's public cases; the outputs become the students' fixtures."""
+    spec = importlib.util.spec_from_file_location(f"nnhw_public_cases_{assignment.id}", assignment.public_cases)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    reference = assignment.load_reference()
+    cases = []
+    for case in module.cases():
+        function = getattr(reference, case["function"])
+        expected = function(*copy.deepcopy(case["args"]), **copy.deepcopy(case.get("kwargs", {})))
+        cases.append({**case, "kwargs": case.get("kwargs", {}), "expected": expected})
+    modules = [Path(name).stem for name in assignment.config.files]
+    data = {"assignment": assignment.id, "modules": modules, "cases": protocol.to_json_data(cases)}
+    return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
+
+
+def starter_tree(assignment):
+    """The starter folder students download, as ``{relative path: bytes}``."""
+    tree = {}
+    for name, path in assignment.solution_files().items():
+        tree[name] = make_stub(path.read_text(encoding="utf-8"), str(path)).encode()
+    for name, path in assignment.given_files().items():
+        tree[name] = strip_markers(path.read_text(encoding="utf-8"), str(path)).encode()
+    tree["handout.md"] = handout(assignment).encode()
+    tree["tests/test_public.py"] = (TEMPLATES / "test_public.py").read_bytes()
+    tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
+    tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
+    tree["tests/cases.json"] = recorded_cases(assignment)
+    return tree
+
+
+def _on_disk(folder):
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not SKIP_PARTS & set(p.parts)}
+
+
+def stale_files(assignment):
+    """Paths under starter/<id>/ that differ from what the build would write (empty when current)."""
+    expected, actual = starter_tree(assignment), _on_disk(assignment.starter_dir)
+    return sorted(p for p in set(expected) | set(actual) if expected.get(p) != actual.get(p))
+
+
+def write_tree(folder, tree):
+    folder = Path(folder)
+    for path in set(_on_disk(folder)) - set(tree):
+        (folder / path).unlink()
+    for path, data in sorted(tree.items()):
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
+
+
+# -- archives ------------------------------------------------------------------------------
+def deterministic_zip(path, tree, prefix=""):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name in sorted(tree):
+            info = zipfile.ZipInfo(prefix + name, ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            mode = 0o755 if Path(name).name in EXECUTABLE else 0o644
+            info.external_attr = (0o100000 | mode) << 16
+            zf.writestr(info, tree[name])
+    return path
+
+
+def _files_under(root, folder, exclude=()):
+    base = root / folder
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(base.rglob("*"))
+            if p.is_file() and not SKIP_PARTS & set(p.parts) and not set(exclude) & set(p.relative_to(base).parts)
+            and p.suffix not in (".pyc",)}
+
+
+def bundle_tree(assignment):
+    """The Gradescope autograder zip: setup.sh and run_autograder at the root, then the sources."""
+    root = assignment.course.root
+    tree = {}
+    tree.update(_files_under(ENGINE.parent, "autograder"))
+    tree["pyproject.toml"] = (ENGINE.parent / "pyproject.toml").read_bytes()
+    tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants",)))
+    tree.update(_files_under(root, f"solutions/{assignment.id}"))
+    for given in assignment.config.given:
+        tree[f"solutions/{given.source}"] = (root / "solutions" / given.source).read_bytes()
+    torch_line = "install_torch\n" if assignment.config.needs_torch else ""
+    tree["setup.sh"] = (TEMPLATES / "setup.sh").read_text().replace("@INSTALL_TORCH@\n", torch_line).encode()
+    tree["run_autograder"] = (TEMPLATES / "run_autograder").read_text().replace("@ASSIGNMENT@", assignment.id).encode()
+    return tree
+
+
+def build(assignment, dist):
+    """Regenerate everything for one assignment; returns the paths written."""
+    tree = starter_tree(assignment)
+    write_tree(assignment.starter_dir, tree)
+    dist = Path(dist)
+    return [
+        assignment.starter_dir,
+        deterministic_zip(dist / f"{assignment.id}-starter.zip", tree, prefix=f"{assignment.id}/"),
+        deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment)),
+    ]
