@@ -35,6 +35,7 @@ class Outcome:
     title: str       # what the student reads, e.g. "sigmoid: matches the reference on random arrays"
     passed: bool
     output: str = ""
+    skipped: bool = False   # not graded here (e.g. needs CUDA recordings): counts neither way
 
 
 def _title(item):
@@ -70,6 +71,12 @@ class GradingPlugin:
         return self.reference_modules
 
     @pytest.fixture(scope="session")
+    def student_sources(self):
+        """``{file name: source text}`` of the submission, for static checks (read, never run)."""
+        return {name: path.read_text(encoding="utf-8", errors="replace")
+                for name, path in self.session.files.items()}
+
+    @pytest.fixture(scope="session")
     def leaderboard(self):
         """``leaderboard(name, value, order="desc")`` adds a Gradescope leaderboard entry (no points)."""
         def record(name, value, order="desc"):
@@ -96,7 +103,11 @@ class GradingPlugin:
         outcome = yield
         report = outcome.get_result()
         previous = self.outcomes.get(item.name)
-        if report.when == "call" or (report.failed and previous is None):
+        if report.skipped and previous is None:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            reason = reason.removeprefix("Skipped: ")
+            self.outcomes[item.name] = Outcome(item.name, _title(item), False, f"not graded here: {reason}", True)
+        elif report.when == "call" or (report.failed and previous is None):
             output = "" if report.passed else feedback(call.excinfo.value)[:MAX_OUTPUT]
             self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output)
         elif report.failed and previous is not None and previous.passed:  # teardown failed after a pass

@@ -19,6 +19,7 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
     for spec in config.tests:
         outcome = outcomes.get(spec.name)
         passed = bool(outcome and outcome.passed)
+        skipped = bool(outcome and outcome.skipped)
         points = spec.weight if passed else 0.0
         score += points
         output = outcome.output if outcome else "this test did not run (an error in the autograder's test files)"
@@ -26,8 +27,8 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
             "name": outcome.title if outcome else spec.name,
             "number": spec.number,
             "score": points,
-            "max_score": spec.weight,
-            "status": "passed" if passed else "failed",
+            "max_score": 0.0 if skipped else spec.weight,
+            "status": "passed" if passed or skipped else "failed",
             "visibility": spec.visibility,
             "output": output[:MAX_OUTPUT],
         }

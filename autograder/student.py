@@ -179,6 +179,10 @@ class Student:
         answer = self._session.request(target, args, kwargs, wrt=list(wrt), grad_output=grad_output)
         return answer["result"], answer.get("grads")
 
+    def time(self, target, *args, repeat=5, **kwargs):
+        """Best wall time in seconds of the student's ``target(*args)`` in the worker (for leaderboards)."""
+        return self._session.request(target, args, kwargs, op="time", repeat=repeat)["seconds"]
+
     def new(self, class_name, *args, **kwargs):
         """Construct ``class_name(*args, **kwargs)`` in the worker; returns a handle to it."""
         answer = self._session.request(class_name, args, kwargs, op="new")

@@ -48,7 +48,6 @@ def grade_in_subprocess(assignment, upload, out):
 
 def verify(assignment, jobs=None):
     """Grade solution, starter and mutants; returns the list of :class:`Graded` with problems filled in."""
-    max_score = assignment.config.max_score
     with tempfile.TemporaryDirectory(prefix=f"nnhw-verify-{assignment.id}-") as temp:
         temp = Path(temp)
         subjects = [("solution", "solution", assignment.solution_dir, None),
@@ -63,6 +62,7 @@ def verify(assignment, jobs=None):
 
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
             graded = list(pool.map(run, subjects))
+    max_score = sum(t.get("max_score", 0) for t in graded[0].results.get("tests", [])) or assignment.config.max_score
     for g in graded:
         if g.kind == "solution" and g.score != max_score:
             g.problems.append(f"the solution scores {g.score:g} of {max_score:g}: "

@@ -117,6 +117,26 @@ def snapshot(value):
         return None
 
 
+def best_time(func, args, kwargs, repeat):
+    """Best wall time of ``repeat`` calls (after one warm-up), waiting for CUDA to finish each."""
+    import time
+
+    def synchronize():
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+    func(*args, **kwargs)
+    best = float("inf")
+    for _ in range(max(1, min(repeat, 100))):
+        synchronize()
+        start = time.perf_counter()
+        func(*args, **kwargs)
+        synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 class Worker:
     def __init__(self, modules):
         self.modules = modules
@@ -143,6 +163,8 @@ class Worker:
         if wrt is not None:
             for index in wrt:
                 args[index] = args[index].detach().requires_grad_(True)
+        if request.get("op") == "time":
+            return {"result": None, "seconds": best_time(func, args, kwargs, int(request.get("repeat", 5))), "mutated": []}
         before = [snapshot(a) for a in args], {k: snapshot(v) for k, v in kwargs.items()}
         result = func(*args, **kwargs)
         mutated = [str(i) for i, (b, a) in enumerate(zip(before[0], args)) if b is not None and not same_arguments(b, a)]
