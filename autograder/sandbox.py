@@ -61,7 +61,15 @@ def worker_uid():
 
 
 def worker_python():
-    return os.environ.get("NNHW_WORKER_PYTHON") or sys.executable
+    """The interpreter the worker runs: this one, reached through the real path of its venv, so a
+    `.venv` symlink into a world-readable folder works for an unprivileged worker."""
+    if os.environ.get("NNHW_WORKER_PYTHON"):
+        return os.environ["NNHW_WORKER_PYTHON"]
+    if sys.prefix != sys.base_prefix:
+        candidate = Path(os.path.realpath(sys.prefix)) / "bin" / Path(sys.executable).name
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
 
 
 class _Tail:

@@ -1,0 +1,105 @@
+"""End to end: nnhw grade, the Gradescope bundle and nnhw verify agree and catch wrong code."""
+
+import json
+import shutil
+import zipfile
+
+import pytest
+
+from autograder import results as results_json
+from autograder.mutants import load_mutants, write_mutant_submission
+from autograder.verify import function_of, verify
+from fake_gradescope import make_container, run_autograder
+from helpers import by_name, grade
+
+A1 = "a1_forward"
+
+
+@pytest.fixture(scope="module")
+def a1(course):
+    return course.assignment(A1)
+
+
+@pytest.fixture(scope="module")
+def a1_mutant(a1, tmp_path_factory):
+    mutant = next(m for m in load_mutants(a1) if m.name == "tanh_slide_formula")
+    return write_mutant_submission(a1, mutant, tmp_path_factory.mktemp("mutant"))
+
+
+def without_timing(results):
+    results = json.loads(json.dumps(results))
+    results.pop("execution_time", None)
+    return results
+
+
+def test_solution_gets_full_marks_and_valid_results(a1, tmp_path):
+    results = grade(A1, a1.solution_dir, tmp_path / "r.json")
+    assert results_json.validate(results) == []
+    assert results["score"] == a1.config.max_score == sum(t["max_score"] for t in results["tests"])
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert [t["number"] for t in results["tests"]] == [t.number for t in a1.config.tests]
+    for test in results["tests"]:
+        function = function_of(test["name"])
+        assert hasattr(a1.load_reference(), function), f"test title {test['name']!r} names no function"
+
+
+def test_starter_gets_zero_with_one_clear_message_per_test(a1, tmp_path):
+    results = grade(A1, a1.starter_dir, tmp_path / "r.json")
+    assert results["score"] == 0
+    for test in results["tests"]:
+        function = function_of(test["name"])
+        assert test["output"] == f"{function}: not implemented yet (it raises NotImplementedError)"
+
+
+def test_grading_is_reproducible(a1_mutant, tmp_path):
+    first = grade(A1, a1_mutant, tmp_path / "1.json")
+    second = grade(A1, a1_mutant, tmp_path / "2.json")
+    assert without_timing(first) == without_timing(second)
+    failed = [t for t in first["tests"] if t["status"] == "failed"]
+    assert [function_of(t["name"]) for t in failed] == ["tanh"]
+    assert "non-finite values" in failed[0]["output"] and "inputs:" in failed[0]["output"]
+
+
+def test_bundle_scores_equal_nnhw_grade(a1, a1_mutant, bundle_dir, tmp_path):
+    for name, submission in (("solution", a1.solution_dir / "forward.py"), ("mutant", a1_mutant)):
+        local = grade(A1, submission, tmp_path / f"{name}.json")
+        root = make_container(tmp_path / name, bundle_dir / f"{A1}-autograder.zip", submission)
+        bundled, _, done = run_autograder(root)
+        assert done.returncode == 0, done.stderr
+        assert results_json.validate(bundled) == []
+        assert without_timing(bundled)["tests"] == without_timing(local)["tests"]
+        assert bundled["score"] == local["score"]
+
+
+def test_zipped_and_nested_submissions_are_found(a1, tmp_path):
+    nested = tmp_path / "upload" / "my_hw" / "a1"
+    nested.mkdir(parents=True)
+    shutil.copy(a1.solution_dir / "forward.py", nested)
+    archive = tmp_path / "hw.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(nested / "forward.py", "my_hw/a1/forward.py")
+    for upload in (tmp_path / "upload", archive):
+        results = grade(A1, upload, tmp_path / "r.json", )
+        assert results["score"] == a1.config.max_score
+        assert "forward.py was found at my_hw/a1/forward.py" in results["output"]
+
+
+def test_missing_file_scores_zero_with_a_clear_message(tmp_path):
+    (tmp_path / "upload").mkdir()
+    (tmp_path / "upload" / "forwrd.py").write_text("def sigmoid(z):\n    return z\n")
+    results = grade(A1, tmp_path / "upload", tmp_path / "r.json")
+    assert results["score"] == 0
+    assert "forward.py was not found in your submission; your upload has forwrd.py" in results["output"]
+    assert all("forward.py was not found" in t["output"] for t in results["tests"])
+
+
+@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn"])
+def test_verify_solution_full_starter_zero_every_mutant_caught(course, assignment_id):
+    """Every instructor mutant loses marks on a test of each function it breaks."""
+    if assignment_id not in course.ids():
+        pytest.skip(f"{assignment_id} is not in this course yet")
+    assignment = course.assignment(assignment_id)
+    graded = verify(assignment)
+    assert len([g for g in graded if g.kind == "mutant"]) >= 8
+    problems = {g.name: g.problems for g in graded if g.problems}
+    assert problems == {}

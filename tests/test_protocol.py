@@ -1,0 +1,78 @@
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import protocol
+
+
+def roundtrip(value):
+    data = protocol.pack({"ok": True}, value)
+    stream = io.BytesIO(data)
+    message, decoded = protocol.unpack(stream.read, make_tensor=lambda a, dt, dev, rg: torch.from_numpy(a))
+    return message, decoded
+
+
+def test_nested_values_survive_as_data():
+    value = {"arrays": [np.arange(6.0).reshape(2, 3), np.float32(1.5)], "pair": (1, "two"), "nan": float("nan"),
+             "inf": float("-inf"), "none": None, "flag": True}
+    _, decoded = roundtrip(value)
+    assert np.array_equal(decoded["arrays"][0], value["arrays"][0])
+    assert decoded["arrays"][1].dtype == np.float32 and decoded["arrays"][1] == np.float32(1.5)
+    assert decoded["pair"] == (1, "two") and isinstance(decoded["pair"], tuple)
+    assert np.isnan(decoded["nan"]) and decoded["inf"] == float("-inf")
+    assert decoded["none"] is None and decoded["flag"] is True
+
+
+def test_tensors_carry_dtype_and_device():
+    blobs = []
+    encoded = protocol.encode(torch.ones(2, dtype=torch.float32, requires_grad=True), lambda a: blobs.append(a) or 0)
+    assert encoded["dtype"] == "float32" and encoded["device"] == "cpu" and encoded["requires_grad"] is True
+
+
+@pytest.mark.parametrize("value, what", [
+    (np.array([object()], dtype=object), "dtype object"),
+    (object(), "object of type object"),
+    ({1: 2}, "keys are not all strings"),
+])
+def test_values_that_are_not_data_are_refused(value, what):
+    with pytest.raises(protocol.ProtocolError, match=what):
+        protocol.pack({"ok": True}, value)
+
+
+def test_pickled_payload_is_never_unpickled():
+    class Boom:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    evil = pickle.dumps(Boom())
+    header = b'{"ok": true, "value": {"__ndarray__": 0}, "blobs": [1]}'
+    frame = protocol._HEADER.pack(len(header)) + header + protocol._HEADER.pack(len(evil)) + evil
+    with pytest.raises(protocol.ProtocolError, match="not a plain .npy"):
+        protocol.unpack(io.BytesIO(frame).read)
+    object_npy = io.BytesIO()
+    np.save(object_npy, np.array([Boom()], dtype=object), allow_pickle=True)
+    blob = object_npy.getvalue()
+    frame = protocol._HEADER.pack(len(header)) + header + protocol._HEADER.pack(len(blob)) + blob
+    with pytest.raises(protocol.ProtocolError):
+        protocol.unpack(io.BytesIO(frame).read)
+
+
+def test_oversized_and_malformed_messages_are_refused():
+    huge = protocol._HEADER.pack(protocol.MAX_MESSAGE_BYTES + 1)
+    with pytest.raises(protocol.ProtocolError, match="header"):
+        protocol.unpack(io.BytesIO(huge).read)
+    junk = b"not json"
+    with pytest.raises(protocol.ProtocolError, match="not JSON"):
+        protocol.unpack(io.BytesIO(protocol._HEADER.pack(len(junk)) + junk).read)
+    bad_ref = b'{"value": {"__ndarray__": 3}, "blobs": []}'
+    with pytest.raises(protocol.ProtocolError, match="missing array"):
+        protocol.unpack(io.BytesIO(protocol._HEADER.pack(len(bad_ref)) + bad_ref).read)
+
+
+def test_json_fixture_form_roundtrips_exactly():
+    value = [{"x": np.random.default_rng(0).normal(size=(2, 3)), "k": (3, 1)}]
+    back = protocol.from_json_data(protocol.to_json_data(value))
+    assert np.array_equal(back[0]["x"], value[0]["x"]) and back[0]["k"] == (3, 1)
