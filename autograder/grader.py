@@ -55,7 +55,8 @@ def grade(assignment, upload, random_examples=False, keyword=None):
         if keyword:
             config = _only(config, outcomes)
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
-                                     time.monotonic() - started, {"assignment": assignment.id})
+                                     time.monotonic() - started,
+                                     {"assignment": assignment.id, "examples": plugin.examples})
     finally:
         located.cleanup()
 

@@ -5,6 +5,7 @@ hypothesis settings (derandomised, no database, no deadline, the config's exampl
 and records one outcome per test with the feedback text a student will read.
 """
 
+import functools
 import traceback
 from dataclasses import dataclass
 
@@ -59,7 +60,7 @@ class GradingPlugin:
     def __init__(self, session, reference, config, random_examples=False):
         self.session, self.reference_modules, self.config = session, reference, config
         self.profile = RANDOM_PROFILE if random_examples else GRADING_PROFILE
-        self.outcomes, self.leaderboard_entries = {}, []
+        self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
 
     # -- fixtures the graded tests use -----------------------------------------------
     @pytest.fixture(scope="session")
@@ -94,6 +95,18 @@ class GradingPlugin:
             if spec is not None and getattr(test, "is_hypothesis_test", False):
                 test._hypothesis_internal_use_settings = settings(
                     settings.get_profile(self.profile), max_examples=spec.max_examples)
+                test.hypothesis.inner_test = self._counting(item.name, test.hypothesis.inner_test)
+
+    def _counting(self, name, inner):
+        """Count the examples hypothesis runs (the documented, reassignable ``inner_test`` hook)."""
+        self.examples.setdefault(name, 0)
+
+        @functools.wraps(inner)
+        def counted(*args, **kwargs):
+            self.examples[name] += 1
+            return inner(*args, **kwargs)
+
+        return counted
 
     def pytest_runtest_setup(self, item):
         self.session.start_test()
