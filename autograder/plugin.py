@@ -56,6 +56,21 @@ def feedback(exc):
     return f"the test could not check your answer{where}: {type(exc).__name__}: {exc}\n{notes}".strip()
 
 
+def without_inputs(text):
+    """Feedback for a test whose inputs stay secret: drop every ``inputs:`` block (and its indented lines)."""
+    kept, hiding = [], False
+    for line in text.splitlines():
+        if line.rstrip().endswith("inputs:"):
+            hiding = True
+            kept.append(line.rstrip() + " (hidden for this test)")
+            continue
+        if hiding and line.startswith(" "):
+            continue
+        hiding = False
+        kept.append(line)
+    return "\n".join(kept)
+
+
 class GradingPlugin:
     def __init__(self, session, reference, config, random_examples=False):
         self.session, self.reference_modules, self.config = session, reference, config
@@ -122,6 +137,9 @@ class GradingPlugin:
             self.outcomes[item.name] = Outcome(item.name, _title(item), False, f"not graded here: {reason}", True)
         elif report.when == "call" or (report.failed and previous is None):
             output = "" if report.passed else feedback(call.excinfo.value)[:MAX_OUTPUT]
+            spec = self.config.test(item.name)
+            if spec is not None and spec.hide_inputs:
+                output = without_inputs(output)
             self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output)
         elif report.failed and previous is not None and previous.passed:  # teardown failed after a pass
             self.outcomes[item.name] = Outcome(item.name, previous.title, False, feedback(call.excinfo.value))
