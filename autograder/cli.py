@@ -151,5 +151,95 @@ def verify(ids, jobs):
     console.print("[green]✓ verified[/]")
 
 
+@main.command("grade-batch")
+@click.argument("assignment_id")
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for gradebook.csv, report.html and students/<student>/results.json "
+                   "(default: <SUBMISSIONS>-graded next to SUBMISSIONS).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: all cores).")
+@click.option("--regrade", is_flag=True, help="Grade again the submissions already graded by an earlier run.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True,
+              help="Seconds one submission may take before its grader is stopped (it then scores zero).")
+def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
+    """Grade a folder of submissions (one folder, zip or .py per student) or Gradescope's
+    "Export Submissions" zip/folder, in parallel; write a gradebook CSV, an HTML report and
+    each student's results.json. Re-running grades only what is new or changed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    from .batch import BatchError, cores, grade_folder
+    from .collect import CollectError
+
+    assignment = _course().assignment(assignment_id)
+    assignment.config  # noqa: B018 - a broken config is reported before anything is read or graded
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=err, transient=False)
+    task = None
+
+    def on_start(to_grade, skipped):
+        nonlocal task
+        if skipped:
+            err.print(f"{skipped} submission(s) already graded (use --regrade to grade them again)")
+        if to_grade:
+            err.print(f"grading {to_grade} submission(s) of {assignment_id} with "
+                      f"{min(jobs or cores(), to_grade)} job(s)")
+            task = progress.add_task(assignment_id, total=to_grade, last="")
+            progress.start()
+
+    def on_done(outcome):
+        if outcome.state != "skipped":
+            mark = {"graded": "", "error": " (grader failed)"}[outcome.state]
+            progress.update(task, advance=1, last=f"{outcome.submission.key}: {outcome.score:g}{mark}")
+
+    try:
+        summary = grade_folder(assignment, submissions, out, jobs, regrade, timeout, on_start, on_done)
+    except (CollectError, BatchError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        progress.stop()
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    if summary.ignored:
+        err.print(f"ignored (not a submission): {escape(', '.join(summary.ignored[:10]))}"
+                  + (f" and {len(summary.ignored) - 10} more" if len(summary.ignored) > 10 else ""))
+    totals = [row.total for row in summary.rows]
+    maximum = assignment.config.max_score
+    console.print(f"[bold]{len(summary.rows)} student(s)[/] from {len(summary.outcomes)} submission(s) "
+                  f"({summary.layout} layout): {summary.count('graded')} graded, {summary.count('skipped')} "
+                  f"already graded, {summary.count('error')} failed; "
+                  f"mean {sum(totals) / max(len(totals), 1):.2f} / {maximum:g}")
+    for outcome in summary.outcomes:
+        if outcome.state == "error":
+            console.print(f"  [red]✗[/] {escape(outcome.submission.key)}: {escape(outcome.reason)}")
+    console.print(f"gradebook  {summary.gradebook}\nreport     {summary.report}\n"
+                  f"results    {summary.gradebook.parent / 'students'}/<student>/results.json")
+
+
+@main.command("record-cuda")
+@click.argument("assignment_id")
+@click.option("--device", default="cuda", show_default=True, help="Where the cases run (cuda, cuda:1, ...).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the recording goes (default: assignments/<id>/recordings).")
+@click.option("--allow-non-cuda", is_flag=True,
+              help="Store a recording made on a device other than CUDA (marked with its device; graded tests do "
+                   "not take it for CUDA results). Only for testing the record → replay path.")
+def record_cuda(assignment_id, device, out, allow_non_cuda):
+    """Run the assignment's cuda_cases.py on a GPU (float32, TF32 off) and store inputs, outputs and
+    gradients, so graders without a GPU can compare students' results with cuDNN's."""
+    from .recordings import RecordingError, load_recording, record
+
+    assignment = _course().assignment(assignment_id)
+    try:
+        folder = record(assignment.dir, device, out, allow_non_cuda)
+    except RecordingError as exc:
+        raise click.ClickException(str(exc)) from None
+    recording = load_recording(folder)
+    console.print(f"[green]✓[/] {len(recording.cases)} case(s) recorded in {escape(str(folder))}: "
+                  f"{escape(recording.describe())}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

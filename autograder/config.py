@@ -4,6 +4,8 @@ Every mistake names the file, the key and what was expected, so an instructor fi
 config in one go instead of reading a traceback from the middle of a grading run.
 """
 
+import difflib
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,23 +77,25 @@ class _Table:
 
     def __init__(self, path, section, data):
         if not isinstance(data, dict):
-            raise ConfigError(f"{path}: [{section}] should be a table, got {type(data).__name__}")
+            raise ConfigError(f"{path}: [{section}] should be a table, got {_toml(data)}")
         self.path, self.section, self.data, self.used = path, section, data, set()
 
     def get(self, key, kind, default=..., check=None, expected=None):
         self.used.add(key)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        want = expected or ("a number" if set(kinds) == {int, float} else
+                            " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds))
         if key not in self.data:
             if default is ...:
-                raise ConfigError(f"{self.path}: [{self.section}] is missing the key '{key}'")
+                raise ConfigError(f"{self.path}: [{self.section}] is missing the key '{key}' ({want})"
+                                  + _typo_hint(key, [k for k in self.data if k not in self.used]))
             return default
         value = self.data[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if ok and check is not None:
             ok = check(value)
         if not ok:
-            want = expected or " or ".join(k.__name__ for k in kinds)
-            raise ConfigError(f"{self.path}: [{self.section}] {key} should be {want}, got {value!r}")
+            raise ConfigError(f"{self.path}: [{self.section}] {key} should be {want}, got {_toml(value)}")
         return value
 
     def table(self, key):
@@ -102,7 +106,32 @@ class _Table:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
             where = f"[{self.section}]" if self.section else "the top level"
-            raise ConfigError(f"{self.path}: unknown key(s) {', '.join(unknown)} in {where}")
+            hints = [f"'{k}'{_typo_hint(k, self.used, found=False)}" for k in unknown]
+            raise ConfigError(f"{self.path}: unknown key(s) {', '.join(hints)} in {where}; "
+                              f"known: {', '.join(sorted(self.used))}")
+
+
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list"}
+
+
+def _toml(value):
+    """A value as it was written in the TOML file (``true``, ``"two"``), for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    return repr(value)
+
+
+def _typo_hint(key, candidates, found=True):
+    close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.75)
+    if not close:
+        return ""
+    return f"; found '{close[0]}', a typo?" if found else f" (did you mean '{close[0]}'?)"
 
 
 def _strings(value):
@@ -136,18 +165,19 @@ def load_config(path):
 
     lim = top.table("limits")
     positive = dict(check=lambda v: v > 0, expected="a positive number")
+    whole = dict(check=lambda v: v > 0, expected="a positive integer")
     limits = Limits(
         call_timeout_s=float(lim.get("call_timeout_s", (int, float), Limits.call_timeout_s, **positive)),
         startup_timeout_s=float(lim.get("startup_timeout_s", (int, float), Limits.startup_timeout_s, **positive)),
-        memory_mb=lim.get("memory_mb", int, Limits.memory_mb, **positive),
-        cpu_s=lim.get("cpu_s", int, Limits.cpu_s, **positive),
-        max_processes=lim.get("max_processes", int, Limits.max_processes, **positive),
-        max_file_mb=lim.get("max_file_mb", int, Limits.max_file_mb, **positive),
+        memory_mb=lim.get("memory_mb", int, Limits.memory_mb, **whole),
+        cpu_s=lim.get("cpu_s", int, Limits.cpu_s, **whole),
+        max_processes=lim.get("max_processes", int, Limits.max_processes, **whole),
+        max_file_mb=lim.get("max_file_mb", int, Limits.max_file_mb, **whole),
     )
     lim.done()
 
     hyp = top.table("hypothesis")
-    max_examples = hyp.get("max_examples", int, 100, **positive)
+    max_examples = hyp.get("max_examples", int, 100, **whole)
     hyp.done()
 
     forb = top.table("forbidden")
@@ -167,9 +197,9 @@ def load_config(path):
             name=name,
             weight=float(spec.get("weight", (int, float), check=lambda v: v >= 0, expected="a number >= 0")),
             visibility=spec.get("visibility", str, "visible", check=lambda v: v in VISIBILITIES,
-                                expected=" or ".join(VISIBILITIES)),
+                                expected="one of " + ", ".join(f'"{v}"' for v in VISIBILITIES)),
             number=spec.get("number", str, str(number)),
-            max_examples=spec.get("max_examples", int, max_examples, **positive),
+            max_examples=spec.get("max_examples", int, max_examples, **whole),
             tags=tuple(spec.get("tags", list, [], check=_strings, expected="a list of strings")),
             hide_inputs=spec.get("hide_inputs", bool, False),
         ))

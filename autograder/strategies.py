@@ -88,3 +88,13 @@ def networks(draw, min_depth=1, max_depth=4, max_width=8, max_batch=16, scale=1.
         "weights": [draw(arrays((a, b), values)) for a, b in zip(sizes, sizes[1:])],
         "biases": [draw(arrays((b,), values)) for b in sizes[1:]],
     }
+
+
+def dense_arrays(shape, low=-2.0, high=2.0):
+    """Float64 arrays of ``shape`` with values in [low, high], either drawn by hypothesis (which for a
+    large shape repeats one fill value almost everywhere: zeros, ties, special values) or, as often,
+    filled by a generator that hypothesis seeds (every entry different, and cheap for large shapes).
+    Shrinking prefers the first kind, so a counterexample is as simple as the bug allows."""
+    shape = tuple(shape)
+    return st.one_of(arrays(shape, floats(low, high)),
+                     st.integers(0, 2 ** 32 - 1).map(lambda seed: np.random.default_rng(seed).uniform(low, high, shape)))

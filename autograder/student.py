@@ -6,6 +6,7 @@ there and returns the answer as data. Everything that can go wrong on the way be
 """
 
 import inspect
+import time
 
 from .check import describe
 from .sandbox import Worker, WorkerFailure
@@ -57,11 +58,13 @@ class Session:
         self.given, self.reference, self.config = dict(given), reference, config
         self.worker, self.fatal, self.broken, self.restarts = None, None, None, 0
         self.last_mutated = []
+        self.spent_test = self.spent_total = 0.0  # seconds spent waiting for the student's code
 
     # -- lifecycle -------------------------------------------------------------------
     def start_test(self):
         self.fatal = None
         self.last_mutated = []
+        self.spent_test = 0.0
 
     def close(self):
         if self.worker is not None:
@@ -109,7 +112,12 @@ class Session:
         problem = self._file_problem(target)
         if problem:
             raise StudentCodeAbort(problem)
-        worker = self._ensure_worker()
+        self._check_budget(target)
+        started = time.monotonic()
+        try:
+            worker = self._ensure_worker()
+        finally:
+            self._spend(started)
         problem = self._file_problem(target)
         if problem:
             raise StudentCodeAbort(problem)
@@ -117,12 +125,15 @@ class Session:
         payload = {"args": list(args), "kwargs": kwargs}
         if "grad_output" in message:
             payload["grad_output"] = message.pop("grad_output")
+        started = time.monotonic()
         try:
             reply, answer = worker.request(message, payload)
         except WorkerFailure as exc:
             self.close()
             self.fatal = f"{target}: your code {exc} on these inputs:\n{_show_inputs(inputs)}" + _last_output(exc.output)
             raise StudentCodeAbort(self.fatal) from None
+        finally:
+            self._spend(started)
         if not reply.get("ok"):
             error = reply.get("error") or {}
             abort = str(error.get("type")) in self.INPUT_INDEPENDENT
@@ -131,6 +142,24 @@ class Session:
             raise StudentCodeError(f"{target}: the worker sent a malformed answer")
         self.last_mutated = [str(m) for m in answer.get("mutated", [])]
         return answer
+
+    def _spend(self, started):
+        spent = time.monotonic() - started
+        self.spent_test += spent
+        self.spent_total += spent
+
+    def _check_budget(self, target):
+        """Time limits beyond one call's: a function that always takes just under the timeout, or a
+        submission that is slow everywhere, must not run past Gradescope's own timeout (which scores 0)."""
+        limits = self.config.limits
+        if self.spent_total >= limits.total_budget_s:
+            self.broken = (f"your code used up this submission's time budget ({limits.total_budget_s:g} s in your "
+                           "functions altogether), so the remaining tests were not run: look for very slow code")
+            raise StudentCodeAbort(self.broken)
+        if self.spent_test >= limits.test_budget:
+            self.fatal = (f"{target}: this test was stopped after {self.spent_test:.0f} s in your code (at most "
+                          f"{limits.test_budget:g} s per test): your code is far too slow on these inputs")
+            raise StudentCodeAbort(self.fatal)
 
     def _reference_function(self, target):
         try:
@@ -148,7 +177,7 @@ class Session:
         if kind == "NotImplementedError":
             return f"{target}: not implemented yet (it raises NotImplementedError)"
         if kind == "Missing":
-            return f"{target}: your submission has no function or class named {target}"
+            return f"{target}: your submission has no function or class named {target}" + (f"; {text}" if text else "")
         if kind == "UngradableResult":
             return (f"{target}: returned {text}, which cannot be graded; return numpy arrays, numbers, "
                     f"tensors, or lists/tuples of them, as the handout says")

@@ -4,11 +4,12 @@ Only the files the config names are taken, each a plain file read by the grader 
 into the worker's private folder; nothing in the upload is executed or trusted here.
 """
 
+import difflib
 import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 MAX_DEPTH = 4
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -32,6 +33,8 @@ class Located:
 
 
 def _extract(archive, target):
+    """Unpack the plain files of ``archive`` into ``target``; returns the names that could not be unpacked."""
+    skipped = []
     try:
         with zipfile.ZipFile(archive) as zf:
             entries = zf.infolist()
@@ -40,16 +43,22 @@ def _extract(archive, target):
             if sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
                 raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MB")
             for entry in entries:
-                parts = Path(entry.filename).parts
+                name = entry.filename.replace("\\", "/")  # zips made on Windows may use backslashes
+                parts = PurePosixPath(name).parts
                 is_link = stat.S_ISLNK(entry.external_attr >> 16)
-                if entry.is_dir() or is_link or not parts or ".." in parts or Path(entry.filename).is_absolute():
+                if entry.is_dir() or name.endswith("/") or is_link or not parts or ".." in parts \
+                        or PurePosixPath(name).is_absolute():
                     continue
                 dest = target.joinpath(*parts)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(entry) as src, open(dest, "wb") as out:
-                    out.write(src.read(MAX_UNZIPPED_BYTES))
-    except zipfile.BadZipFile:
+                try:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with zf.open(entry) as src, open(dest, "wb") as out:
+                        out.write(src.read(MAX_UNZIPPED_BYTES))
+                except Exception:  # noqa: BLE001 - encrypted, corrupt, clashing names: that entry only
+                    skipped.append(name)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise SubmissionError(f"{archive.name} is not a valid zip file") from None
+    return skipped
 
 
 def _candidates(folder):
@@ -79,7 +88,11 @@ def locate(upload, wanted):
     temp = None
     if upload.is_file() and upload.suffix == ".zip":
         temp = tempfile.TemporaryDirectory(prefix="nnhw-upload-")
-        _extract(upload, Path(temp.name))
+        try:
+            skipped = _extract(upload, Path(temp.name))
+        except SubmissionError:
+            temp.cleanup()
+            raise
         folder = Path(temp.name)
     elif upload.is_file():
         folder = None
@@ -92,12 +105,18 @@ def locate(upload, wanted):
         if not any(p.name in wanted for _, p in candidates) and len(zips) == 1 and temp is None:
             return locate(zips[0], wanted)
     located = Located({}, [], temp)
+    if temp is not None and skipped:
+        located.notes.append(f"{upload.name}: could not unpack {', '.join(skipped[:5])} (encrypted or damaged?)")
     for name in wanted:
         matches = sorted((d, str(p)) for d, p in candidates if p.name == name)
         if not matches:
             located.files[name] = None
             others = sorted({p.name for _, p in candidates if p.suffix == ".py" and p.name not in wanted})
             hint = f"; your upload has {', '.join(others[:8])}" if others else ""
+            close = [o for o in others if o.lower() == name.lower()] or \
+                difflib.get_close_matches(name, others, n=1, cutoff=0.6)
+            if close:
+                hint += f" (rename {close[0]} to {name} and submit again)"
             located.notes.append(f"{name} was not found in your submission{hint}. The tests of the functions in "
                                  f"{name} score zero.")
             continue

@@ -4,15 +4,13 @@ Each submission is graded in its own ``nnhw grade`` process (exactly the path st
 several at a time, and the outcome is a table of which test caught which mutant.
 """
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .batch import grade_in_subprocess
 from .mutants import load_mutants, write_mutant_submission
 
 
@@ -35,15 +33,6 @@ class Graded:
 def function_of(title):
     """The student function a test grades: its title starts with ``function:``."""
     return title.split(":", 1)[0].strip()
-
-
-def grade_in_subprocess(assignment, upload, out):
-    env = {**os.environ, "NNHW_COURSE_ROOT": str(assignment.course.root)}
-    command = [sys.executable, "-m", "autograder", "grade", assignment.id, str(upload), "--out", str(out), "--quiet"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0 or not Path(out).is_file():
-        return {"score": 0.0, "tests": [], "output": f"nnhw grade failed (exit {done.returncode}):\n{done.stderr[-3000:]}"}
-    return json.loads(Path(out).read_text())
 
 
 def verify(assignment, jobs=None):

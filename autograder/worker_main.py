@@ -7,6 +7,7 @@ mistaken for an answer. Nothing it sends is trusted: the grader only reads data 
 """
 
 import copy
+import difflib
 import importlib
 import os
 import sys
@@ -20,9 +21,24 @@ sys.path.insert(0, WORKDIR)  # `python -I` leaves the script's folder off the pa
 import _nnhw_protocol as protocol  # noqa: E402 - needs the path above
 from _nnhw_check import same_arguments  # noqa: E402
 
+# Captured before any student code runs: a student who monkeypatches numpy or copy in this
+# process must not thereby hide that their function modified its arguments. (Everything the
+# worker reports is still the student's word: answers are judged in the grader, never here.)
+_ND, _ND_COPY, _ND_TOBYTES, _DEEPCOPY = np.ndarray, np.ndarray.copy, np.ndarray.tobytes, copy.deepcopy
+
+
+class MissingName(Exception):
+    """The requested function or class is not in the student's modules (not a LookupError: a KeyError
+    the student's own code raises must be reported as that, not as a missing function)."""
+
 
 class ForbiddenAPIError(RuntimeError):
     """Raised by every poisoned function and blocked import."""
+
+
+class ForbiddenImportError(ForbiddenAPIError, ImportError):
+    """A blocked import: still an ImportError to the student's code, but reported as a forbidden API,
+    which fails the test at once (no input would make it allowed, so there is nothing to shrink)."""
 
 
 class _BlockImports:
@@ -33,16 +49,33 @@ class _BlockImports:
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in self.names:
-            raise ImportError(f"importing {fullname} is not allowed in this assignment: {self.reason}")
+            raise ForbiddenImportError(f"importing {fullname} is not allowed in this assignment: {self.reason}")
         return None
 
 
-def _poisoned(dotted, reason):
-    def forbidden(*args, **kwargs):
-        raise ForbiddenAPIError(f"{dotted} is not allowed in this assignment: {reason}")
+#: What poisoning replaced, by dotted name, so the worker itself can still use it (its own backward pass).
+ORIGINALS = {}
 
-    forbidden.__name__ = dotted.rsplit(".", 1)[-1]
-    return forbidden
+
+class _Forbidden:
+    """Stands in for a forbidden callable: calling it raises, and so does calling any overload of it
+    (``torch.ops.aten.convolution.default``)."""
+
+    def __init__(self, dotted, reason):
+        self._dotted, self._reason = dotted, reason
+        self.__name__ = dotted.rsplit(".", 1)[-1]
+
+    def __call__(self, *args, **kwargs):
+        raise ForbiddenAPIError(f"{self._dotted} is not allowed in this assignment: {self._reason}")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+
+def _poisoned(dotted, reason):
+    return _Forbidden(dotted, reason)
 
 
 def apply_poison(spec):
@@ -62,7 +95,9 @@ def apply_poison(spec):
             owner = _resolve_attribute_path(owner_path)
         if owner is not None:
             try:
+                original = getattr(owner, attr, None)
                 setattr(owner, attr, _poisoned(dotted, reason))
+                ORIGINALS.setdefault(dotted, original)
             except (AttributeError, TypeError):
                 pass
 
@@ -86,8 +121,20 @@ def student_traceback(exc):
     return "".join(lines + traceback.format_exception_only(type(exc), exc)).replace(WORKDIR + os.sep, "")
 
 
+def _safe_str(exc):
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
+        return f"<{type(exc).__name__} that cannot be printed>"
+
+
 def describe_exception(exc):
-    return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": student_traceback(exc)[-4000:]}
+    try:
+        trace = student_traceback(exc)[-4000:]
+    except BaseException:  # noqa: BLE001
+        trace = ""
+    kind = "ForbiddenAPIError" if isinstance(exc, ForbiddenAPIError) else str(type(exc).__name__)[:100]
+    return {"type": kind, "message": _safe_str(exc)[:2000], "traceback": trace}
 
 
 def import_student_modules(names):
@@ -97,7 +144,8 @@ def import_student_modules(names):
             modules[name] = importlib.import_module(name)
             report[name] = {"ok": True}
         except SystemExit as exc:
-            report[name] = {"ok": False, "error": {"type": "SystemExit", "message": f"exit({exc.code})", "traceback": ""}}
+            report[name] = {"ok": False, "error": {"type": "SystemExit", "message": f"exit({_safe_str(exc.code)[:200]})",
+                                                   "traceback": ""}}
         except BaseException as exc:  # noqa: BLE001 - anything the student's import raises is data
             report[name] = {"ok": False, "error": describe_exception(exc)}
     return modules, report
@@ -111,10 +159,32 @@ def make_tensor(array, dtype, device, requires_grad):
 
 
 def snapshot(value):
+    if type(value) is _ND:
+        return _ND_COPY(value)
+    if type(value) in (list, tuple):
+        return type(value)(snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: snapshot(v) for k, v in value.items()}
     try:
-        return copy.deepcopy(value)
+        return _DEEPCOPY(value)
     except Exception:  # noqa: BLE001 - an uncopyable argument is simply not checked
         return None
+
+
+def unchanged(before, after):
+    """``before`` (a snapshot) and ``after`` hold the same values; arrays byte for byte."""
+    if before is None:
+        return True
+    if type(before) is _ND:
+        return (type(after) is _ND and before.shape == after.shape and before.dtype == after.dtype
+                and _ND_TOBYTES(before) == _ND_TOBYTES(after))
+    if type(before) in (list, tuple):
+        return type(after) in (list, tuple) and len(before) == len(after) and \
+            all(unchanged(b, a) for b, a in zip(before, after))
+    if type(before) is dict:
+        return type(after) is dict and before.keys() == after.keys() and \
+            all(unchanged(before[k], after[k]) for k in before)
+    return same_arguments(before, after)
 
 
 def best_time(func, args, kwargs, repeat):
@@ -150,7 +220,9 @@ class Worker:
                 for part in rest:
                     obj = getattr(obj, part)
                 return obj
-        raise LookupError(target)
+        names = [n for m in self.modules.values() for n in vars(m) if not n.startswith("_")]
+        close = difflib.get_close_matches(head, names, n=1, cutoff=0.6)
+        raise MissingName(f"did you mean {close[0]!r}? (rename it to {head!r})" if close else "")
 
     def call(self, request, payload):
         args, kwargs = list(payload.get("args", [])), dict(payload.get("kwargs", {}))
@@ -167,14 +239,15 @@ class Worker:
             return {"result": None, "seconds": best_time(func, args, kwargs, int(request.get("repeat", 5))), "mutated": []}
         before = [snapshot(a) for a in args], {k: snapshot(v) for k, v in kwargs.items()}
         result = func(*args, **kwargs)
-        mutated = [str(i) for i, (b, a) in enumerate(zip(before[0], args)) if b is not None and not same_arguments(b, a)]
-        mutated += [k for k, b in before[1].items() if b is not None and not same_arguments(b, kwargs[k])]
+        mutated = [str(i) for i, (b, a) in enumerate(zip(before[0], args)) if not unchanged(b, a)]
+        mutated += [k for k, b in before[1].items() if not unchanged(b, kwargs[k])]
         if request.get("op") == "new":
             self.handles[len(self.handles)] = result
             return {"handle": len(self.handles) - 1, "mutated": mutated}
         answer = {"result": result, "mutated": mutated}
         if wrt is not None:
-            result.backward(payload["grad_output"])
+            backward = ORIGINALS.get("torch.autograd.backward") or sys.modules["torch"].autograd.backward
+            backward(result, payload["grad_output"])  # torch's own, even where students may not call it
             answer["grads"] = [args[i].grad for i in wrt]
             if hasattr(func, "named_parameters") or "handle" in request:
                 owner = self.handles.get(request.get("handle"))
@@ -184,38 +257,48 @@ class Worker:
 
 
 def serve(read_fd, write_fd):
+    for fd in (read_fd, write_fd):  # a program the student's code runs does not get the channel
+        os.set_inheritable(fd, False)
     reader = os.fdopen(read_fd, "rb", buffering=0)
-    writer = os.fdopen(write_fd, "wb", buffering=0)
 
-    def send(message, value=None):
+    def write_all(data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_fd, view):]
+
+    def send(seq, message, value=None):
+        message = {**message, "seq": seq}  # the grader takes only the answer to the request it sent
         try:
             data = protocol.pack(message, value)
-        except (protocol.ProtocolError, TypeError, ValueError) as exc:
-            data = protocol.pack({"ok": False, "error": {"type": "UngradableResult", "message": str(exc), "traceback": ""}})
-        writer.write(data)
+        except Exception as exc:  # noqa: BLE001 - an answer that cannot travel as data is the student's problem
+            data = protocol.pack({"ok": False, "seq": seq, "error": {
+                "type": "UngradableResult", "message": _safe_str(exc)[:500], "traceback": ""}})
+        write_all(data)
 
     init, spec = protocol.unpack(reader.read)
     apply_poison(spec.get("poison", {}))
     modules, report = import_student_modules(spec.get("modules", []))
-    send({"ok": True, "ready": True, "imports": report})
+    send(init.get("seq"), {"ok": True, "ready": True, "imports": report})
     worker = Worker(modules)
     while True:
         try:
             request, payload = protocol.unpack(reader.read, make_tensor)
         except EOFError:
             return
+        seq = request.get("seq")
         try:
             answer = worker.call(request, payload or {})
-        except LookupError as exc:
-            send({"ok": False, "error": {"type": "Missing", "message": str(exc), "traceback": ""}})
+        except MissingName as exc:
+            send(seq, {"ok": False, "error": {"type": "Missing", "message": _safe_str(exc), "traceback": ""}})
             continue
         except SystemExit as exc:
-            send({"ok": False, "error": {"type": "SystemExit", "message": f"exit({exc.code})", "traceback": ""}})
+            send(seq, {"ok": False, "error": {"type": "SystemExit", "message": f"exit({_safe_str(exc.code)[:200]})",
+                                              "traceback": ""}})
             continue
         except BaseException as exc:  # noqa: BLE001 - the student's exception is data for feedback
-            send({"ok": False, "error": describe_exception(exc)})
+            send(seq, {"ok": False, "error": describe_exception(exc)})
             continue
-        send({"ok": True}, answer)
+        send(seq, {"ok": True}, answer)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 # Gradescope runs this once, as root, when it builds the autograder image (network available).
 # It installs the nnhw engine and its dependencies into the system Python (3.10 on Ubuntu 22.04).
 set -euo pipefail
+umask 022   # what pip installs must be readable by the unprivileged uid the student's code runs as
 cd "$(dirname "$0")"
 
 PYTHON="${NNHW_PYTHON:-python3}"
@@ -20,3 +21,13 @@ fi
 "$PYTHON" -m pip install --no-cache-dir .
 # The grader keeps its sources private: the student's worker runs under another uid.
 chmod -R go-rwx "$(pwd)"
+# Fail the image build now, not every submission later, if that uid cannot run the interpreter.
+"$PYTHON" - <<'CHECK'
+import subprocess, sys
+try:
+    subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=65534, group=65534, extra_groups=[],
+                   cwd="/", check=True, timeout=120)
+except Exception as exc:
+    sys.exit(f"setup.sh: an unprivileged user cannot run {sys.executable} with numpy ({exc}); "
+             "the graded code runs as one, so the interpreter and its packages must be world-readable")
+CHECK

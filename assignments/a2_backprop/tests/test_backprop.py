@@ -1,0 +1,887 @@
+"""Graded properties of assignment 2 (backprop.py). Each test's first docstring line is its title.
+
+Three judges for every gradient: the reference solution, torch autograd of the batch-mean loss
+(float64, CPU) and, grader side, central differences of the reference loss. The student's
+functions run in the worker; torch and the numerical gradients never do.
+"""
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from autograder import strategies as nst
+from autograder.check import Check, describe
+from autograder.judge import judge
+from autograder.student import StudentCodeError
+
+# The tensors here are tiny: torch's thread pool only adds overhead (10x on a busy 2-core machine).
+torch.set_num_threads(1)
+
+HIDDEN = ("sigmoid", "tanh", "relu")
+PAIRS = (("identity", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"))
+UNSUPPORTED = (("identity", "bce"), ("identity", "ce"), ("sigmoid", "ce"), ("softmax", "mse"), ("softmax", "bce"),
+               ("relu", "mse"), ("tanh", "bce"), ("sigmoid", "hinge"), ("identity", "mae"))
+
+SIGMOID_PRIME = "σ′(z) = σ(z)(1 − σ(z))"
+TANH_PRIME = "tanh′(z) = 1 − tanh(z)²"
+RELU_PRIME = "relu′(z) = 1 for z > 0, 0 for z ≤ 0 (relu′(0) = 0 by definition)"
+LOSS_GRAD = {
+    "mse": "L = 1/(2m) Σ‖y − ŷ‖²,  ∂L/∂ŷ = (ŷ − y)/m",
+    "bce": "L = −1/m Σ [y log ŷ + (1 − y) log(1 − ŷ)],  ∂L/∂ŷ = −(y/ŷ − (1 − y)/(1 − ŷ))/m",
+    "ce": "L = −1/m Σ y log ŷ,  ∂L/∂ŷ = −y/(m ŷ)",
+}
+DELTA_L = {
+    ("identity", "mse"): "δ^L = ∂L/∂ŷ ⊙ f′(z^L) = (ŷ − y)/m  (identity: f′ = 1)",
+    ("sigmoid", "mse"): "δ^L = ∂L/∂ŷ ⊙ f′(z^L) = (ŷ − y)/m ⊙ σ′(z^L)",
+    ("sigmoid", "bce"): "δ^L = ∂L/∂ŷ ⊙ σ′(z^L) = (ŷ − y)/m  (σ′ = ŷ(1 − ŷ) cancels the denominator)",
+    ("softmax", "ce"): "δ^L_j = Σ_k ∂L/∂ŷ_k ∂ŷ_k/∂z_j = (ŷ − y)/m  (keep the sum over k: softmax mixes the units)",
+}
+BACKPROP = "δ^l = (δ^{l+1} W^{l+1 T}) ⊙ f′(z^l) for l = L−1, …, 1, starting from δ^L = delta_L; return [δ^1, …, δ^L]"
+GRADIENTS = "dW^l = a^{l−1 T} δ^l (the shape of W^l),  db^l = Σ_rows δ^l (the shape of b^l)"
+SGD = "θ ← θ − η ∇θL:  W^l − lr·dW^l,  b^l − lr·db^l"
+TRAIN = ("each epoch, minibatches of batch_size rows in order (the last may be shorter): mlp_forward → "
+         "losses.append(loss before the step) → output_delta → backprop_deltas → parameter_gradients → sgd_step")
+TRAIN_NOTE = ("note: train_mlp calls your own output_delta, backprop_deltas, parameter_gradients and sgd_step; "
+              "make their tests pass first")
+
+# Central differences: step h·max(1, |θ|) in float64, at most NUMERIC_ENTRIES entries of each array (a fixed
+# choice, as in a hand-written gradient check), and the tolerance they are held to.
+NUMERIC_STEP = 1e-5
+NUMERIC_ENTRIES = 16
+NUMERIC_RTOL, NUMERIC_ATOL = 1e-4, 1e-6
+TIGHT_RTOL, TIGHT_ATOL = 1e-6, 1e-9
+
+
+# ---------------------------------------------------------------------------------------
+# Feedback helpers
+# ---------------------------------------------------------------------------------------
+
+
+class Explained(Check):
+    """A Check that adds context (shapes, which layers are already right) to every failure."""
+
+    def __init__(self, function, inputs, formula, context=(), **tolerances):
+        super().__init__(function, inputs, formula, **tolerances)
+        self.context, self.note = list(context), ""
+
+    def fail(self, problem, details=""):
+        super().fail(problem, "\n".join(line for line in [self.note, details, *self.context] if line))
+
+
+def _close(got, candidate):
+    """Whether ``got`` is (within the tight tolerance) the array ``candidate``."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+        candidate = np.asarray(candidate, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != candidate.shape or not np.isfinite(candidate).all() or not np.isfinite(got).all():
+        return False
+    return bool(np.allclose(got, candidate, rtol=TIGHT_RTOL, atol=TIGHT_ATOL))
+
+
+TOO_LARGE = "L is the MEAN over the m rows of the batch, so ∂L/∂ŷ and δ^L carry a factor 1/m (put it in once, in δ^L)"
+TOO_SMALL = "the 1/m of the batch mean belongs in δ^L once; do not divide by m a second time"
+
+
+def _compare(check, got, expected, what, m=None, candidates=(), too_large=TOO_LARGE, too_small=TOO_SMALL):
+    """``check.matches``, but a recognised wrong answer (a common bug, or a factor m off) is named first."""
+    if isinstance(got, np.ndarray) and not _close(got, expected):
+        shown = f"expected: {describe(expected)}\ngot: {describe(got)}"
+        for candidate, message in candidates:
+            if candidate is not None and not _close(candidate, expected) and _close(got, candidate):
+                check.fail(message, shown)
+        if m is not None and m > 1 and np.abs(expected).max(initial=0.0) > 1e-6:
+            if _close(got, expected * m):
+                check.fail(f"{what} is m = {m} times too large", f"{shown}\n{too_large}")
+            if _close(got, expected / m):
+                check.fail(f"{what} is m = {m} times too small", f"{shown}\n{too_small}")
+    check.matches(got, expected, what)
+
+
+def _call(student, check, function, *args, names=None):
+    """Call the student's function; explain a crash with the context and a modified argument by name."""
+    try:
+        got = student.call(function, *args)
+    except StudentCodeError as exc:
+        text = str(exc).split("\non these inputs:")[0] if check.hide_inputs else str(exc)
+        extra = "\n".join([*check.context, f"formula (slides): {check.formula}" if check.formula else ""])
+        raise StudentCodeError(f"{text}\n{extra}".rstrip()) from None
+    if student.mutated:
+        names = names or list(check.inputs)
+        which = [names[int(i)] if i.isdigit() and int(i) < len(names) else i for i in student.mutated]
+        check.fail(f"modified its argument(s) {', '.join(which)} in place; functions must return new arrays and "
+                   "leave their arguments unchanged (write W = W - ..., not W -= ...)")
+    return got
+
+
+def _network_shapes(weights, zs):
+    m = zs[0].shape[0]
+    layers = " | ".join(f"W^{l} {W.shape}, z^{l} {z.shape}" for l, (W, z) in enumerate(zip(weights, zs), start=1))
+    return f"shapes (m = {m}): {layers}; δ^l has the shape of z^l"
+
+
+# ---------------------------------------------------------------------------------------
+# Torch (second judge) and central differences (third judge), both grader side
+# ---------------------------------------------------------------------------------------
+
+TORCH_HIDDEN = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+
+
+def _t(array):
+    return torch.from_numpy(np.array(array, dtype=np.float64))
+
+
+def _autograd_prime(function):
+    """f′(z) elementwise as torch autograd computes it: the gradient of Σ f(z)."""
+    def derivative(z):
+        t = _t(z).requires_grad_(True)
+        function(t).sum().backward()
+        return t.grad.numpy()
+    return derivative
+
+
+def _torch_contract_loss(loss, y_hat, y):
+    """The contract's batch-mean losses, written as the handout writes them (ŷ strictly inside the domain)."""
+    m = y.shape[0]
+    if loss == "mse":
+        return ((y - y_hat) ** 2).sum() / (2 * m)
+    if loss == "bce":
+        return -(y * torch.log(y_hat) + (1 - y) * torch.log(1 - y_hat)).sum() / m
+    return -(y * torch.log(y_hat)).sum() / m
+
+
+def _torch_loss_of_logits(z_L, y, output_activation, loss):
+    """The same batch-mean losses as functions of z^L, in torch's numerically stable forms."""
+    m = y.shape[0]
+    if (output_activation, loss) == ("identity", "mse"):
+        return ((y - z_L) ** 2).sum() / (2 * m)
+    if (output_activation, loss) == ("sigmoid", "mse"):
+        return ((y - torch.sigmoid(z_L)) ** 2).sum() / (2 * m)
+    if (output_activation, loss) == ("sigmoid", "bce"):
+        return F.binary_cross_entropy_with_logits(z_L, y, reduction="sum") / m
+    return -(y * torch.log_softmax(z_L, dim=-1)).sum() / m
+
+
+def _torch_backward(x, weights, biases, activation, output_activation, loss, y, zs):
+    """Autograd through the whole network: (δ^l = z^l.grad, dW^l, db^l), or None where torch's forward pass
+    puts a ReLU input on the other side of 0 than numpy's (then the two derivatives legitimately differ)."""
+    a, z_tensors, W_tensors, b_tensors = _t(x), [], [], []
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        W_t, b_t = _t(W).requires_grad_(True), _t(b).requires_grad_(True)
+        z = a @ W_t + b_t
+        z.retain_grad()
+        if i < len(weights) - 1:
+            if activation == "relu" and not np.array_equal(z.detach().numpy() > 0, zs[i] > 0):
+                return None
+            a = TORCH_HIDDEN[activation](z)
+        z_tensors.append(z)
+        W_tensors.append(W_t)
+        b_tensors.append(b_t)
+    _torch_loss_of_logits(z_tensors[-1], _t(y), output_activation, loss).backward()
+    return ([z.grad.numpy() for z in z_tensors], [W.grad.numpy() for W in W_tensors],
+            [b.grad.numpy() for b in b_tensors])
+
+
+class Network:
+    """The reference forward pass and loss, run from any layer on; the numerical-gradient side."""
+
+    def __init__(self, reference, weights, biases, activation, output_activation, loss, y):
+        self.weights, self.biases = weights, biases
+        self.activation, self.output_activation, self.loss, self.y = activation, output_activation, loss, y
+        self.hidden = {"sigmoid": reference.sigmoid, "tanh": reference.tanh, "relu": reference.relu}[activation]
+        self.output = {"identity": lambda z: z, "sigmoid": reference.sigmoid,
+                       "softmax": reference.softmax}[output_activation]
+        self.loss_fn = {"mse": reference.mse_loss, "bce": reference.binary_cross_entropy,
+                        "ce": reference.cross_entropy}[loss]
+
+    def from_layer(self, i, z):
+        """(loss, ReLU pattern) running layers i … L−1 (0-based) from the pre-activation z of layer i."""
+        pattern = []
+        for j in range(i, len(self.weights)):
+            if j > i:
+                z = a @ self.weights[j] + self.biases[j]
+            if j == len(self.weights) - 1:
+                a = self.output(z)
+            else:
+                a = self.hidden(z)
+                if self.activation == "relu":
+                    pattern.append(z > 0)
+        return float(self.loss_fn(a, self.y)), pattern
+
+    def reliable(self, y_hat):
+        """Whether central differences of this loss are accurate here (log of 1 − ŷ loses digits near 1)."""
+        return self.loss != "bce" or float(np.minimum(y_hat, 1 - y_hat).min()) > 1e-5
+
+
+def _numeric_gradient(evaluate, theta):
+    """Central differences of ``evaluate() -> (loss, pattern)`` w.r.t. the array ``theta`` (changed in place and
+    restored), on up to NUMERIC_ENTRIES entries. The others, and those whose ± steps flip a ReLU (a kink, where the
+    derivative jumps), come back marked unusable."""
+    grad, usable = np.zeros_like(theta), np.zeros(theta.shape, dtype=bool)
+    loss0, pattern0 = evaluate()
+    if not math.isfinite(loss0):
+        return grad, usable
+    indices = list(np.ndindex(theta.shape))
+    if len(indices) > NUMERIC_ENTRIES:
+        chosen = np.random.default_rng(len(indices)).choice(len(indices), NUMERIC_ENTRIES, replace=False)
+        indices = [indices[i] for i in sorted(chosen)]
+    for index in indices:
+        old = theta[index]
+        step = NUMERIC_STEP * max(1.0, abs(old))
+        theta[index] = old + step
+        plus, pattern_plus = evaluate()
+        upper = theta[index]
+        theta[index] = old - step
+        minus, pattern_minus = evaluate()
+        lower = theta[index]
+        theta[index] = old
+        grad[index] = (plus - minus) / (upper - lower)
+        same = all(np.array_equal(p, q) and np.array_equal(p, r) for p, q, r in zip(pattern0, pattern_plus,
+                                                                                   pattern_minus))
+        usable[index] = same and math.isfinite(plus) and math.isfinite(minus)
+    return grad, usable
+
+
+def _numeric_check(function, inputs, formula, context):
+    return Explained(function, inputs, formula, context, rtol=NUMERIC_RTOL, atol=NUMERIC_ATOL)
+
+
+def _match_numeric(check, got, expected, numeric, usable, what):
+    """Compare with central differences where they are usable (elsewhere with the reference's value)."""
+    check.matches(got, np.where(usable, numeric, expected), what=f"{what} (compared with a numerical gradient)")
+
+
+# ---------------------------------------------------------------------------------------
+# Strategies
+# ---------------------------------------------------------------------------------------
+
+
+def targets(output_activation, loss, m, d):
+    """Targets that suit the loss: one-hot rows for ce, values in (0, 1) or {0, 1} for a sigmoid output."""
+    if loss == "ce":
+        return nst.one_hot(m, d)
+    if output_activation == "identity":
+        return nst.arrays((m, d))
+    return st.one_of(nst.probabilities((m, d)), nst.arrays((m, d), st.sampled_from([0.0, 1.0])))
+
+
+@st.composite
+def problems(draw, min_depth=1, max_depth=4):
+    """A random network (depth 1–4, widths 1–8, batch 1–16), a hidden activation, an output/loss pair, targets."""
+    net = draw(nst.networks(min_depth, max_depth))
+    activation = draw(st.sampled_from(HIDDEN))
+    output_activation, loss = draw(st.sampled_from(PAIRS))
+    m, d = net["x"].shape[0], net["weights"][-1].shape[1]
+    y = draw(targets(output_activation, loss, m, d))
+    return dict(net, activation=activation, output_activation=output_activation, loss=loss, y=y)
+
+
+def _fixed_problem():
+    """Depth 3, widths 3 → 4 → 5 → 2, ReLU hidden layers, softmax + CE; the second row of x is zero, so z^1 has exact
+    zeros (relu′(0) = 0 matters) and every δ^l of the recursion is exercised whatever hypothesis draws."""
+    rng = np.random.default_rng(7)
+    sizes = [3, 4, 5, 2]
+    weights = [np.round(rng.normal(size=(a, b)), 2) for a, b in zip(sizes, sizes[1:])]
+    biases = [np.array([0.0, 0.5, -0.5, 0.0]), np.round(rng.normal(size=5), 2), np.array([0.1, -0.1])]
+    x = np.array([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0], [0.25, 1.5, -1.0]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    return dict(x=x, weights=weights, biases=biases, activation="relu", output_activation="softmax", loss="ce", y=y)
+
+
+def _output_of(reference, output_activation, z):
+    return {"identity": np.copy, "sigmoid": reference.sigmoid, "softmax": reference.softmax}[output_activation](z)
+
+
+# ---------------------------------------------------------------------------------------
+# Derivatives of the hidden activations
+# ---------------------------------------------------------------------------------------
+
+
+@given(z=nst.any_arrays())
+def test_sigmoid_prime_matches_autograd(student, reference, z):
+    """sigmoid_prime: σ′(z) matches the reference and torch autograd of σ on random arrays"""
+    judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME, torch_judge=_autograd_prime(torch.sigmoid))
+
+
+@given(z=nst.any_arrays(nst.extreme_floats()))
+def test_sigmoid_prime_extreme_inputs(student, reference, z):
+    """sigmoid_prime: finite and correct for large |z| (±40, ±1000, ±1e300: σ′ goes to 0, not NaN)"""
+    judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME + "  (use the given, overflow-free sigmoid)",
+          torch_judge=_autograd_prime(torch.sigmoid))
+
+
+@given(z=nst.any_arrays())
+def test_tanh_prime_matches_autograd(student, reference, z):
+    """tanh_prime: 1 − tanh(z)² matches the reference and torch autograd of tanh on random arrays"""
+    judge(student, reference, "tanh_prime", z, formula=TANH_PRIME, torch_judge=_autograd_prime(torch.tanh))
+
+
+@given(z=nst.any_arrays(nst.extreme_floats()))
+def test_tanh_prime_extreme_inputs(student, reference, z):
+    """tanh_prime: finite and correct for large |z| (±40, ±1000, ±1e300: tanh′ goes to 0)"""
+    judge(student, reference, "tanh_prime", z, formula=TANH_PRIME + "  (use the given, overflow-free tanh)",
+          torch_judge=_autograd_prime(torch.tanh))
+
+
+@given(z=nst.any_arrays(st.one_of(nst.floats(), st.sampled_from([0.0, -0.0]))))
+def test_relu_prime_matches_autograd(student, reference, z):
+    """relu_prime: 1 where z > 0, else 0, as float64; matches the reference and torch autograd of relu"""
+    judge(student, reference, "relu_prime", z, formula=RELU_PRIME + "  (use z > 0, not z >= 0)",
+          torch_judge=_autograd_prime(torch.relu))
+
+
+@given(z=nst.any_arrays(st.one_of(st.sampled_from([0.0, -0.0]), nst.extreme_floats())))
+@example(z=np.array([[-2.0, -0.0, 0.0, 1e-300, 3.0]]))
+def test_relu_prime_at_zero(student, reference, z):
+    """relu_prime: relu′(0) = 0 exactly (also at −0.0), and the right 0 or 1 for tiny and huge |z|"""
+    judge(student, reference, "relu_prime", z, formula=RELU_PRIME + "  (use z > 0, not z >= 0)",
+          torch_judge=_autograd_prime(torch.relu))
+
+
+# ---------------------------------------------------------------------------------------
+# loss_grad
+# ---------------------------------------------------------------------------------------
+
+
+def _check_loss_grad(student, reference, loss, y_hat, y, candidates=()):
+    m = y_hat.shape[0]
+    inputs = {"y_hat": y_hat, "y": y, "loss": loss}
+    check = Explained("loss_grad", inputs, LOSS_GRAD[loss])
+    got = _call(student, check, "loss_grad", y_hat, y, loss)
+    expected = reference.loss_grad(y_hat.copy(), y.copy(), loss)
+    _compare(check, got, expected, f"∂L/∂ŷ for {loss!r}", m, candidates)
+    p = _t(y_hat).requires_grad_(True)
+    _torch_contract_loss(loss, p, _t(y)).backward()
+    check.matches(got, p.grad.numpy(), what="the result (compared with torch autograd of the batch-mean loss)")
+
+
+@given(dims=nst.dims(), data=st.data())
+def test_loss_grad_mse(student, reference, dims, data):
+    """loss_grad: ∂L/∂ŷ of the batch-mean MSE matches the reference and torch autograd"""
+    y_hat, y = data.draw(nst.arrays(dims), label="y_hat"), data.draw(nst.arrays(dims), label="y")
+    _check_loss_grad(student, reference, "mse", y_hat, y)
+
+
+@given(dims=nst.dims(), data=st.data())
+def test_loss_grad_bce(student, reference, dims, data):
+    """loss_grad: ∂L/∂ŷ of the batch-mean binary cross-entropy matches the reference and torch autograd"""
+    y_hat = data.draw(nst.probabilities(dims), label="y_hat")
+    y = data.draw(st.one_of(nst.probabilities(dims), nst.arrays(dims, st.sampled_from([0.0, 1.0]))), label="y")
+    m = dims[0]
+    sign = -reference.loss_grad(y_hat, y, "bce")
+    _check_loss_grad(student, reference, "bce", y_hat, y, [
+        (sign, "∂L/∂ŷ for 'bce' has the wrong sign: the loss is −1/m Σ [y log ŷ + (1 − y) log(1 − ŷ)], with a "
+               "leading minus"),
+        ((y_hat - y) / m, "∂L/∂ŷ for 'bce' is (ŷ − y)/m, which is δ^L of sigmoid + BCE (after multiplying by σ′); "
+                          "loss_grad is the derivative with respect to ŷ itself"),
+    ])
+
+
+@given(dims=nst.dims(), data=st.data())
+def test_loss_grad_ce(student, reference, dims, data):
+    """loss_grad: ∂L/∂ŷ of the batch-mean cross-entropy (one-hot y) matches the reference and torch autograd"""
+    y_hat = data.draw(nst.probability_rows(*dims), label="y_hat")
+    y = data.draw(nst.one_hot(*dims), label="y")
+    m = dims[0]
+    _check_loss_grad(student, reference, "ce", y_hat, y, [
+        ((y_hat - y) / m, "∂L/∂ŷ for 'ce' is (ŷ − y)/m, which is δ^L = ∂L/∂z^L of softmax + CE; loss_grad is the "
+                          "derivative with respect to ŷ, before the softmax: −y/(m ŷ)"),
+        (y / (m * y_hat), "∂L/∂ŷ for 'ce' has the wrong sign: the loss is −1/m Σ y log ŷ, with a leading minus"),
+    ])
+
+
+# ---------------------------------------------------------------------------------------
+# output_delta
+# ---------------------------------------------------------------------------------------
+
+
+def _check_output_delta(student, reference, output_activation, loss, z_L, y, numeric=True):
+    pair = (output_activation, loss)
+    m = z_L.shape[0]
+    y_hat = _output_of(reference, output_activation, z_L)
+    inputs = {"z_L": z_L, "y_hat": y_hat, "y": y, "loss": loss, "output_activation": output_activation}
+    check = Explained("output_delta", inputs, DELTA_L[pair])
+    got = _call(student, check, "output_delta", z_L, y_hat, y, loss, output_activation)
+    expected = reference.output_delta(z_L.copy(), y_hat.copy(), y.copy(), loss, output_activation)
+    s = reference.sigmoid(z_L)
+    candidates = [(-expected, "δ^L has the wrong sign: the error term is ŷ − y (prediction minus target), "
+                              "not y − ŷ")]
+    if pair == ("sigmoid", "mse"):
+        candidates.append(((y_hat - y) / m, "δ^L for sigmoid + MSE is missing the factor σ′(z^L): ∂L/∂ŷ = (ŷ − y)/m "
+                                            "must still be multiplied by f′(z^L) = σ(z^L)(1 − σ(z^L))"))
+        sy = reference.sigmoid(y_hat)
+        candidates.append(((y_hat - y) / m * sy * (1 - sy), "δ^L for sigmoid + MSE evaluates σ′ at ŷ = σ(z^L); "
+                                                            "evaluate it at z^L: σ′(z^L) = ŷ(1 − ŷ)"))
+    if pair == ("sigmoid", "bce"):
+        candidates.append(((y_hat - y) / m * s * (1 - s), "δ^L for sigmoid + BCE multiplies by σ′(z^L) once too "
+                                                          "often: σ′ already cancelled 1/(ŷ(1 − ŷ)), δ^L = (ŷ − y)/m"))
+    if pair == ("softmax", "ce"):
+        candidates.append((y_hat / m, "δ^L for softmax + CE is missing the − y: δ^L = (ŷ − y)/m"))
+        candidates.append((-y / m, "δ^L for softmax + CE is missing the + ŷ: δ^L = (ŷ − y)/m"))
+    _compare(check, got, expected, "δ^L", m, candidates)
+
+    z = _t(z_L).requires_grad_(True)
+    _torch_loss_of_logits(z, _t(y), output_activation, loss).backward()
+    check.matches(got, z.grad.numpy(), what="δ^L (compared with torch autograd of the batch-mean loss)")
+
+    if numeric:
+        net = Network(reference, [None], [None], "sigmoid", output_activation, loss, y)  # the output layer alone
+        if net.reliable(y_hat):
+            theta = z_L.copy()
+            grad, usable = _numeric_gradient(lambda: net.from_layer(0, theta), theta)
+            _match_numeric(_numeric_check("output_delta", inputs, DELTA_L[pair], []), got, expected, grad, usable,
+                           "δ^L")
+
+
+@given(z_L=nst.matrices(elements=nst.floats(-8.0, 8.0)), data=st.data())
+def test_output_delta_identity_mse(student, reference, z_L, data):
+    """output_delta: δ^L for identity + MSE matches the reference, torch autograd and a numerical gradient"""
+    y = data.draw(targets("identity", "mse", *z_L.shape), label="y")
+    _check_output_delta(student, reference, "identity", "mse", z_L, y)
+
+
+@given(z_L=nst.matrices(elements=nst.floats(-8.0, 8.0)), data=st.data())
+def test_output_delta_sigmoid_mse(student, reference, z_L, data):
+    """output_delta: δ^L for sigmoid + MSE matches the reference, torch autograd and a numerical gradient"""
+    y = data.draw(targets("sigmoid", "mse", *z_L.shape), label="y")
+    _check_output_delta(student, reference, "sigmoid", "mse", z_L, y)
+
+
+@given(z_L=nst.matrices(elements=nst.floats(-8.0, 8.0)), data=st.data())
+def test_output_delta_sigmoid_bce(student, reference, z_L, data):
+    """output_delta: δ^L for sigmoid + BCE matches the reference, torch autograd and a numerical gradient"""
+    y = data.draw(targets("sigmoid", "bce", *z_L.shape), label="y")
+    _check_output_delta(student, reference, "sigmoid", "bce", z_L, y)
+
+
+@given(z_L=nst.matrices(elements=nst.floats(-8.0, 8.0)), data=st.data())
+def test_output_delta_softmax_ce(student, reference, z_L, data):
+    """output_delta: δ^L for softmax + cross-entropy matches the reference, torch autograd and a numerical gradient"""
+    y = data.draw(targets("softmax", "ce", *z_L.shape), label="y")
+    _check_output_delta(student, reference, "softmax", "ce", z_L, y)
+
+
+@given(z_L=nst.matrices(elements=nst.extreme_floats()), pair=st.sampled_from(PAIRS[1:]), data=st.data())
+def test_output_delta_saturated(student, reference, z_L, pair, data):
+    """output_delta: finite and correct when the output saturates (z^L = ±40, ±1000): never divide by ŷ(1 − ŷ)"""
+    y = data.draw(targets(*pair, *z_L.shape), label="y")
+    _check_output_delta(student, reference, *pair, z_L, y, numeric=False)
+
+
+@given(pair=st.sampled_from(UNSUPPORTED), z_L=nst.matrices(elements=nst.floats(-5.0, 5.0)))
+def test_output_delta_rejects_unsupported_pairs(student, reference, pair, z_L):
+    """output_delta: raises ValueError for an unsupported (output_activation, loss) pair"""
+    output_activation, loss = pair
+    y_hat = reference.sigmoid(z_L)
+    y = np.eye(z_L.shape[1])[np.argmax(z_L, axis=1)]
+    inputs = {"z_L": z_L, "y_hat": y_hat, "y": y, "loss": loss, "output_activation": output_activation}
+    supported = ", ".join(map(repr, PAIRS))
+    check = Explained("output_delta", inputs, f"supported (output_activation, loss) pairs: {supported}")
+    with pytest.raises(ValueError):  # the reference sets the standard
+        reference.output_delta(z_L.copy(), y_hat.copy(), y.copy(), loss, output_activation)
+    try:
+        got = student.call("output_delta", z_L, y_hat, y, loss, output_activation)
+    except StudentCodeError as exc:
+        if "raised ValueError" in str(exc):
+            return
+        check.fail(f"should raise ValueError for the unsupported pair {pair!r}, but the call failed differently",
+                   str(exc).split("\non these inputs:")[0])
+    check.fail(f"returned a value for the unsupported pair output_activation={output_activation!r}, loss={loss!r}; "
+               "it must raise ValueError (e.g. raise ValueError(f\"unsupported pair ...\")) so that a typo or a "
+               "mismatched loss cannot train silently", f"got: {describe(got)}")
+
+
+# ---------------------------------------------------------------------------------------
+# backprop_deltas
+# ---------------------------------------------------------------------------------------
+
+
+def _forward(reference, problem):
+    zs, activations = reference.mlp_forward(problem["x"], problem["weights"], problem["biases"],
+                                            problem["activation"], problem["output_activation"])
+    delta_L = reference.output_delta(zs[-1], activations[-1], problem["y"], problem["loss"],
+                                     problem["output_activation"])
+    return zs, activations, delta_L
+
+
+def _compare_deltas(check, reference, got, expected, zs, weights, activation):
+    L = len(expected)
+    if not isinstance(got, (list, tuple)):
+        check.fail(f"should return a list [δ^1, …, δ^{L}] of {L} arrays, got {describe(got)}")
+    if len(got) != L:
+        shapes = ", ".join(str(getattr(g, "shape", type(g).__name__)) for g in got)
+        check.fail(f"should return {L} arrays [δ^1, …, δ^{L}], one per layer, got {len(got)}",
+                   f"the shapes you returned: [{shapes}]")
+    if L > 1 and not all(_close(g, e) for g, e in zip(got, expected)) and \
+            all(_close(g, e) for g, e in zip(got, expected[::-1])):
+        check.fail(f"returned the errors last layer first, [δ^{L}, …, δ^1]; return them first layer first, "
+                   f"[δ^1, …, δ^{L}], so that deltas[i] has the shape of zs[i]")
+    prime = {"sigmoid": reference.sigmoid_prime, "tanh": reference.tanh_prime, "relu": reference.relu_prime}[activation]
+    f = {"sigmoid": reference.sigmoid, "tanh": reference.tanh, "relu": reference.relu}[activation]
+    for l in range(L, 0, -1):  # the order backpropagation computes them in
+        what = f"δ^{l} (deltas[{l - 1}])"
+        candidates = []
+        if l < L:
+            check.note = (f"δ^{L}" + (f" … δ^{l + 1} are" if l + 1 < L else " is") +
+                          f" right; δ^{l} is the first wrong one going backwards from δ^{L}")
+            back = expected[l] @ weights[l].T  # δ^{l+1} W^{l+1 T}
+            candidates.append((back, f"{what} is δ^{l + 1} W^{l + 1} ᵀ without the factor ⊙ f′(z^{l}): multiply "
+                                     f"elementwise by the derivative of the hidden activation at z^{l} = zs[{l - 1}]"))
+            if activation != "relu":
+                candidates.append((back * prime(f(zs[l - 1])), f"{what} evaluates f′ at a^{l} = f(z^{l}) instead of "
+                                                               f"at z^{l}: pass zs[{l - 1}] to the derivative"))
+            try:
+                candidates.append(((expected[l] @ weights[l - 1].T) * prime(zs[l - 1]),
+                                   f"{what} uses W^{l} = weights[{l - 1}]; the recursion needs the NEXT layer's "
+                                   f"weights, W^{l + 1} = weights[{l}]"))
+            except ValueError:
+                pass
+        else:
+            check.note = f"δ^{L}, the last entry, must be delta_L itself"
+        _compare(check, got[l - 1], expected[l - 1], what, candidates=candidates)
+    check.note = ""
+
+
+@given(problem=problems())
+@example(problem=_fixed_problem())
+def test_backprop_deltas_matches_autograd(student, reference, problem):
+    """backprop_deltas: every δ^l of a random network matches the reference, torch autograd and a numerical gradient"""
+    weights, activation = problem["weights"], problem["activation"]
+    zs, activations, delta_L = _forward(reference, problem)
+    inputs = {"zs": zs, "weights": weights, "delta_L": delta_L, "activation": activation}
+    context = [_network_shapes(weights, zs), f"hidden activation {activation!r}; output "
+               f"{problem['output_activation']!r} with loss {problem['loss']!r}"]
+    check = Explained("backprop_deltas", inputs, BACKPROP, context)
+    got = _call(student, check, "backprop_deltas", zs, weights, delta_L, activation)
+    expected = reference.backprop_deltas(copy.deepcopy(zs), copy.deepcopy(weights), delta_L.copy(), activation)
+    _compare_deltas(check, reference, got, expected, zs, weights, activation)
+
+    autograd = _torch_backward(problem["x"], weights, problem["biases"], activation, problem["output_activation"],
+                               problem["loss"], problem["y"], zs)
+    if autograd is not None:
+        for l, (g, t) in enumerate(zip(got, autograd[0]), start=1):
+            check.matches(g, t, what=f"δ^{l} (compared with torch autograd of the batch-mean loss)")
+
+    net = Network(reference, weights, problem["biases"], activation, problem["output_activation"], problem["loss"],
+                  problem["y"])
+    if net.reliable(activations[-1]):
+        numeric = _numeric_check("backprop_deltas", inputs, BACKPROP, context)
+        for i in range(len(zs)):
+            theta = zs[i].copy()
+            grad, usable = _numeric_gradient(lambda: net.from_layer(i, theta), theta)
+            _match_numeric(numeric, got[i], expected[i], grad, usable, f"δ^{i + 1}")
+
+
+# ---------------------------------------------------------------------------------------
+# parameter_gradients
+# ---------------------------------------------------------------------------------------
+
+
+PARAM_TOO_LARGE = "the deltas already carry the 1/m of the batch mean: do not multiply by m"
+PARAM_TOO_SMALL = "every δ^l already carries the 1/m of the batch-mean loss, so {}; do not divide by m again"
+
+
+@given(problem=problems())
+@example(problem=_fixed_problem())
+def test_parameter_gradients_matches_autograd(student, reference, problem):
+    """parameter_gradients: dW^l and db^l match the reference, torch autograd and a numerical gradient"""
+    weights, biases = problem["weights"], problem["biases"]
+    zs, activations, delta_L = _forward(reference, problem)
+    deltas = reference.backprop_deltas(zs, weights, delta_L, problem["activation"])
+    m, L = problem["x"].shape[0], len(weights)
+    inputs = {"activations": activations, "deltas": deltas}
+    layers = " | ".join(f"a^{l - 1} {a.shape}, δ^{l} {d.shape} → dW^{l} {W.shape}, db^{l} {b.shape}"
+                        for l, (a, d, W, b) in enumerate(zip(activations, deltas, weights, biases), start=1))
+    context = [f"shapes (m = {m}): {layers}"]
+    check = Explained("parameter_gradients", inputs, GRADIENTS, context)
+    got = _call(student, check, "parameter_gradients", activations, deltas)
+    expected = reference.parameter_gradients(copy.deepcopy(activations), copy.deepcopy(deltas))
+
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        check.fail(f"should return a pair (dWs, dbs) of two lists, got {describe(got)}")
+    for name, items in zip(("dWs", "dbs"), got):
+        if not isinstance(items, (list, tuple)) or len(items) != L:
+            check.fail(f"{name} should be a list of {L} arrays, one per layer, got {describe(items)}")
+    for l in range(1, L + 1):
+        a_prev, delta, expected_dW = activations[l - 1], deltas[l - 1], expected[0][l - 1]
+        what = f"dW^{l} (dWs[{l - 1}])"
+        _compare(check, got[0][l - 1], expected_dW, what, m, [
+            (expected_dW.T, f"{what} is transposed: dW^{l} = a^{l - 1} ᵀ δ^{l} has the shape of W^{l}, "
+                            f"{expected_dW.shape} = (d_{l - 1}, d_{l})"),
+            (activations[l].T @ delta,
+             f"{what} uses a^{l} = activations[{l}], the layer's output; dW^{l} needs its input, "
+             f"a^{l - 1} = activations[{l - 1}]"),
+        ], too_large=PARAM_TOO_LARGE, too_small=PARAM_TOO_SMALL.format(f"dW^{l} = a^{l - 1} ᵀ δ^{l}"))
+    for l in range(1, L + 1):
+        what = f"db^{l} (dbs[{l - 1}])"
+        _compare(check, got[1][l - 1], expected[1][l - 1], what, m, [
+            (deltas[l - 1].sum(axis=1) if deltas[l - 1].shape[1] == deltas[l - 1].shape[0] else None,
+             f"{what} sums over the wrong axis: sum over the rows (the batch), axis=0"),
+        ], too_large=PARAM_TOO_LARGE, too_small=PARAM_TOO_SMALL.format(f"db^{l} = Σ_rows δ^{l} is a plain sum "
+                                                                         "over the rows, not a mean"))
+
+    autograd = _torch_backward(problem["x"], weights, biases, problem["activation"], problem["output_activation"],
+                               problem["loss"], problem["y"], zs)
+    if autograd is not None:
+        for l in range(1, L + 1):
+            check.matches(got[0][l - 1], autograd[1][l - 1], what=f"dW^{l} (compared with torch autograd)")
+            check.matches(got[1][l - 1], autograd[2][l - 1], what=f"db^{l} (compared with torch autograd)")
+
+    net = Network(reference, [W.copy() for W in weights], [b.copy() for b in biases], problem["activation"],
+                  problem["output_activation"], problem["loss"], problem["y"])
+    if net.reliable(activations[-1]):
+        numeric = _numeric_check("parameter_gradients", inputs, GRADIENTS, context)
+        x = problem["x"]
+        evaluate = lambda: net.from_layer(0, x @ net.weights[0] + net.biases[0])  # noqa: E731
+        for l in range(1, L + 1):
+            grad, usable = _numeric_gradient(evaluate, net.weights[l - 1])
+            _match_numeric(numeric, got[0][l - 1], expected[0][l - 1], grad, usable, f"dW^{l}")
+            grad, usable = _numeric_gradient(evaluate, net.biases[l - 1])
+            _match_numeric(numeric, got[1][l - 1], expected[1][l - 1], grad, usable, f"db^{l}")
+
+
+# ---------------------------------------------------------------------------------------
+# sgd_step
+# ---------------------------------------------------------------------------------------
+
+
+@st.composite
+def sgd_problems(draw):
+    sizes = draw(nst.layer_sizes())
+    weights = [draw(nst.arrays((a, b))) for a, b in zip(sizes, sizes[1:])]
+    biases = [draw(nst.arrays((b,))) for b in sizes[1:]]
+    dWs = [draw(nst.arrays(W.shape)) for W in weights]
+    dbs = [draw(nst.arrays(b.shape)) for b in biases]
+    lr = draw(st.one_of(st.sampled_from([0.1, 0.01, 1.0]), st.floats(1e-4, 2.0)))
+    return weights, biases, dWs, dbs, lr
+
+
+SGD_NAMES = ["weights", "biases", "dWs", "dbs", "lr"]
+
+
+@given(args=sgd_problems())
+def test_sgd_step_matches_reference(student, reference, args):
+    """sgd_step: the new weights and biases W − lr·dW, b − lr·db match the reference"""
+    inputs = dict(zip(SGD_NAMES, args))
+    check = Explained("sgd_step", inputs, SGD)
+    try:
+        got = student.call("sgd_step", *args)  # values only: the next test grades leaving the arguments alone
+    except StudentCodeError as exc:
+        raise StudentCodeError(f"{exc}\nformula (slides): {SGD}") from None
+    expected = reference.sgd_step(*copy.deepcopy(args))
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        check.fail(f"should return a pair (new_weights, new_biases), got {describe(got)}")
+    weights, biases, dWs, dbs, lr = args
+    for name, g, e, theta, grad in (("weights", got[0], expected[0], weights, dWs),
+                                    ("biases", got[1], expected[1], biases, dbs)):
+        if not isinstance(g, (list, tuple)) or len(g) != len(e):
+            check.fail(f"new_{name} should be a list of {len(e)} arrays, got {describe(g)}")
+        for i, (gi, ei) in enumerate(zip(g, e)):
+            _compare(check, gi, ei, f"new_{name}[{i}]", candidates=[
+                (theta[i] + lr * grad[i], f"new_{name}[{i}] moved UP the gradient (θ + lr·∇): descent subtracts, "
+                                          f"θ − lr·∇"),
+                (theta[i] - grad[i], f"new_{name}[{i}] ignores the learning rate: θ − lr·∇"),
+            ])
+
+
+@given(args=sgd_problems())
+def test_sgd_step_leaves_arguments_unchanged(student, reference, args):
+    """sgd_step: returns new arrays and leaves weights, biases, dWs and dbs untouched (no W -= ...)"""
+    inputs = dict(zip(SGD_NAMES, args))
+    check = Explained("sgd_step", inputs, SGD)
+    student.call("sgd_step", *args)
+    mutated = [SGD_NAMES[int(i)] if i.isdigit() and int(i) < len(SGD_NAMES) else i for i in student.mutated]
+    if mutated:
+        check.fail(f"modified {' and '.join(mutated)} in place",
+                   "W -= lr * dW (or W[...] = ...) writes into the caller's array, so the caller's old weights are "
+                   "gone; build new arrays instead: new_W = W - lr * dW, and return new lists")
+
+
+# ---------------------------------------------------------------------------------------
+# train_mlp
+# ---------------------------------------------------------------------------------------
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _toy_problem(seed, m, sizes, pair, separable=False):
+    """A small, well-conditioned problem built with numpy (targets suited to the pair)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(m, sizes[0]))
+    weights = [rng.normal(0.0, 1.0 / np.sqrt(a), size=(a, b)) for a, b in zip(sizes, sizes[1:])]
+    biases = [rng.normal(0.0, 0.1, size=b) for b in sizes[1:]]
+    direction = rng.normal(size=(sizes[0], sizes[-1]))
+    score = x @ direction
+    if separable:  # push every point away from the decision boundary
+        x = x + 0.5 * np.sign(score) @ direction.T / np.linalg.norm(direction, axis=0).max()
+        score = x @ direction
+    output_activation, loss = pair
+    if loss == "ce":
+        y = np.eye(sizes[-1])[np.argmax(score, axis=1)]
+    elif loss == "bce" or separable:
+        y = (score > 0).astype(float)
+    elif output_activation == "sigmoid":
+        y = _sigmoid(score)
+    else:
+        y = score
+    return x, y, weights, biases
+
+
+def _torch_training(x, y, weights, biases, activation, output_activation, loss, lr, epochs, batch_size):
+    Ws = [_t(W).requires_grad_(True) for W in weights]
+    bs = [_t(b).requires_grad_(True) for b in biases]
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, x.shape[0], batch_size):
+            a = _t(x[start:start + batch_size])
+            for i, (W, b) in enumerate(zip(Ws, bs)):
+                z = a @ W + b
+                a = TORCH_HIDDEN[activation](z) if i < len(Ws) - 1 else z
+            value = _torch_loss_of_logits(z, _t(y[start:start + batch_size]), output_activation, loss)
+            losses.append(float(value))
+            value.backward()
+            with torch.no_grad():  # plain SGD (torch.optim would cost seconds of imports)
+                for p in [*Ws, *bs]:
+                    p -= lr * p.grad
+                    p.grad = None
+    return [W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs], losses
+
+
+def _losses_after_steps(reference, x, y, weights, biases, activation, output_activation, loss, lr, epochs, batch_size):
+    """The trajectory a common bug records: each minibatch's loss AFTER its step (for feedback only)."""
+    loss_fn = {"mse": reference.mse_loss, "bce": reference.binary_cross_entropy, "ce": reference.cross_entropy}[loss]
+    out = []
+    for _ in range(epochs):
+        for start in range(0, x.shape[0], batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            zs, acts = reference.mlp_forward(xb, weights, biases, activation, output_activation)
+            deltas = reference.backprop_deltas(zs, weights, reference.output_delta(zs[-1], acts[-1], yb, loss,
+                                                                                   output_activation), activation)
+            dWs, dbs = reference.parameter_gradients(acts, deltas)
+            weights, biases = reference.sgd_step(weights, biases, dWs, dbs, lr)
+            out.append(float(loss_fn(reference.mlp_forward(xb, weights, biases, activation, output_activation)[1][-1],
+                                     yb)))
+    return out
+
+
+TRAIN_NAMES = ["x", "y", "weights", "biases", "activation", "output_activation", "loss", "lr", "epochs", "batch_size"]
+
+
+@given(seed=st.integers(0, 2 ** 16), pair=st.sampled_from(PAIRS), activation=st.sampled_from(HIDDEN),
+       hidden=st.lists(st.integers(1, 5), max_size=2), m=st.integers(1, 12), batch_size=st.integers(1, 14),
+       epochs=st.integers(1, 3), lr=st.sampled_from([0.5, 0.1, 1.0]))
+@example(seed=0, pair=("sigmoid", "bce"), activation="tanh", hidden=[3], m=10, batch_size=4, epochs=3, lr=0.5)
+@example(seed=1, pair=("softmax", "ce"), activation="relu", hidden=[4], m=7, batch_size=3, epochs=2, lr=0.5)
+def test_train_mlp_matches_reference(student, reference, seed, pair, activation, hidden, m, batch_size, epochs, lr):
+    """train_mlp: losses and final weights match the reference step for step (short last minibatch included)"""
+    output_activation, loss = pair
+    sizes = [2, *hidden, 3 if loss == "ce" else 2]
+    x, y, weights, biases = _toy_problem(seed, m, sizes, pair)
+    args = (x, y, weights, biases, activation, output_activation, loss, lr, epochs, batch_size)
+    inputs = dict(zip(TRAIN_NAMES, args))
+    batches = [min(batch_size, m - start) for start in range(0, m, batch_size)]
+    steps = epochs * len(batches)
+    context = [f"minibatches per epoch: {len(batches)}, of {batches} rows (m = {m}, batch_size = {batch_size}); "
+               f"{epochs} epoch(s), so {steps} SGD steps", TRAIN_NOTE]
+    check = Explained("train_mlp", inputs, TRAIN, context)
+    got = _call(student, check, "train_mlp", *args)
+    expected = reference.train_mlp(*copy.deepcopy(args))
+
+    if not isinstance(got, (list, tuple)) or len(got) != 3:
+        check.fail(f"should return (weights, biases, losses), got {describe(got)}")
+    losses = got[2]
+    if not isinstance(losses, (list, tuple)):
+        check.fail(f"losses should be a list of {steps} floats, got {describe(losses)}")
+    if len(losses) != steps:
+        if m % batch_size and len(losses) == epochs * (m // batch_size):
+            hint = (f"the last, shorter minibatch of {m % batch_size} row(s) is skipped; keep it: "
+                    f"range(0, m, batch_size) with x[start:start + batch_size]")
+        elif len(losses) == epochs and len(batches) > 1:
+            hint = "one step per epoch: take one SGD step (and record one loss) per minibatch of batch_size rows"
+        else:
+            hint = "record one loss per minibatch, before its SGD step"
+        check.fail(f"returned {len(losses)} losses; expected epochs · ⌈m / batch_size⌉ = {epochs} · {len(batches)} "
+                   f"= {steps}", hint)
+    after = None
+    for k, (g, e) in enumerate(zip(losses, expected[2])):
+        epoch, batch = divmod(k, len(batches))
+        start = batch * batch_size
+        what = f"losses[{k}] (epoch {epoch + 1}, minibatch rows {start}:{start + batches[batch]})"
+        check.note = ({0: "losses[0] is the loss of the first minibatch with the initial weights, before any step",
+                       1: "losses[0] is right"}.get(k, f"losses[0 … {k - 1}] are right"))
+        if not _close(g, e) and after is None:
+            after = _losses_after_steps(reference, *copy.deepcopy(args))
+        if after is not None and _close(g, after[k]) and not _close(after[k], e):
+            check.fail(f"{what} is the minibatch loss AFTER step {k}; record it BEFORE the step (from the forward "
+                       "pass that the gradients come from)", f"expected {e!r}, got {g!r}")
+        if isinstance(g, (float, np.floating)) and math.isfinite(g) and not _close(g, e):
+            check.fail(f"wrong value in {what}", f"expected {e!r}, got {float(g)!r}")
+        check.matches(g, e, what)
+    check.note = ""
+    for name, index in (("weights", 0), ("biases", 1)):
+        check.matches(got[index], expected[index], what=f"the returned {name}")
+
+    torch_weights, torch_biases, torch_losses = _torch_training(*args)
+    check.matches(list(losses), torch_losses, what="losses (compared with training by torch autograd)")
+    check.matches(list(got[0]), torch_weights, what="the returned weights (compared with training by torch autograd)")
+    check.matches(list(got[1]), torch_biases, what="the returned biases (compared with training by torch autograd)")
+
+
+#: Learning rates for the separable toy problems; every (seed, pair, activation, batch size) the test can draw
+#: was checked with the reference: the full-data loss ends at most 0.55 of its start (the test asks for < 0.75)
+#: and the last epoch's mean minibatch loss below the first epoch's.
+TOY_LR = {("identity", "mse"): 0.25, ("sigmoid", "mse"): 2.0, ("sigmoid", "bce"): 0.5, ("softmax", "ce"): 0.5}
+TOY_SEEDS, TOY_M, TOY_EPOCHS = 100, 32, 40
+
+
+@given(seed=st.integers(0, TOY_SEEDS - 1), pair=st.sampled_from(PAIRS), activation=st.sampled_from(HIDDEN),
+       batch_size=st.sampled_from([4, 8, 10, 32]))
+def test_train_mlp_loss_decreases(student, reference, seed, pair, activation, batch_size):
+    """train_mlp: the loss falls when training on a separable toy dataset (32 points, 40 epochs)"""
+    output_activation, loss = pair
+    sizes = [2, 8, 3 if loss == "ce" else 1]
+    x, y, weights, biases = _toy_problem(seed, TOY_M, sizes, pair, separable=True)
+    lr = TOY_LR[pair]
+    args = (x, y, weights, biases, activation, output_activation, loss, lr, TOY_EPOCHS, batch_size)
+    setup = (f"setup: a separable toy dataset of {TOY_M} points in 2-D, network sizes {sizes}, hidden {activation!r}, "
+             f"output {output_activation!r} with loss {loss!r}, lr = {lr}, epochs = {TOY_EPOCHS}, "
+             f"batch_size = {batch_size}")
+    check = Explained("train_mlp", dict(zip(TRAIN_NAMES, args)), TRAIN, [setup, TRAIN_NOTE], hide_inputs=True)
+    got = _call(student, check, "train_mlp", *args)
+    if not isinstance(got, (list, tuple)) or len(got) != 3:
+        check.fail(f"should return (weights, biases, losses), got {describe(got)}")
+
+    def full_loss(W, b):  # from z^L in torch's stable form: a separable problem may drive ŷ to exactly 0 or 1
+        z_L = reference.mlp_forward(x, W, b, activation, output_activation)[0][-1]
+        return float(_torch_loss_of_logits(_t(z_L), _t(y), output_activation, loss))
+
+    before = full_loss(weights, biases)
+    try:
+        after = full_loss(list(got[0]), list(got[1]))
+    except (ValueError, TypeError, IndexError) as exc:
+        check.fail(f"the returned weights and biases cannot be used for a forward pass ({exc})")
+    if not after < 0.75 * before:
+        check.fail(f"the loss on the whole training set did not fall enough: {before:.4g} with the initial weights, "
+                   f"{after:.4g} with the returned ones (it should fall by at least a quarter)",
+                   "gradient DEScent: θ − lr·∇, with one step per minibatch using that minibatch's gradient")
+    per_epoch = -(-TOY_M // batch_size)
+    losses = np.asarray(got[2], dtype=np.float64) if isinstance(got[2], (list, tuple)) else None
+    if losses is None or losses.shape != (TOY_EPOCHS * per_epoch,):
+        count = f"{len(got[2])} losses" if isinstance(got[2], (list, tuple)) else describe(got[2])
+        check.fail(f"losses should be a list of epochs · ⌈m / batch_size⌉ = {TOY_EPOCHS} · {per_epoch} = "
+                   f"{TOY_EPOCHS * per_epoch} floats, one per minibatch; got {count}")
+    if not np.isfinite(losses).all():
+        first = int(np.argmin(np.isfinite(losses)))
+        check.fail(f"the recorded losses are not all finite: the first non-finite one is losses[{first}]")
+    if not losses[-per_epoch:].mean() < losses[:per_epoch].mean():
+        check.fail("the recorded minibatch losses do not fall: the last epoch's mean is "
+                   f"{losses[-per_epoch:].mean():.4g}, the first epoch's {losses[:per_epoch].mean():.4g}")

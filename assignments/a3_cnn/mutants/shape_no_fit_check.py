@@ -1,0 +1,16 @@
+# target: cnn.py
+# caught-by: conv_output_shape
+# Never raises when the filter is larger than the padded input (F > H + 2P gives a size ≤ 0 or garbage).
+import numpy as np
+
+
+def conv_output_shape(H, W, F, S, P, K):
+    if F < 1:
+        raise ValueError(f"filter size F must be at least 1, got F={F}")
+    if S < 1:
+        raise ValueError(f"stride S must be at least 1, got S={S}")
+    if P < 0:
+        raise ValueError(f"padding P must be at least 0, got P={P}")
+    if K < 1:
+        raise ValueError(f"number of filters K must be at least 1, got K={K}")
+    return (H - F + 2 * P) // S + 1, (W - F + 2 * P) // S + 1, K

@@ -1,0 +1,731 @@
+"""Hostile and broken submissions, graded through the Gradescope bundle as Gradescope would (as root).
+
+Every submission is an assignment's reference solution with one function replaced or code added
+(snippets in tests/hostile/), or the reference laid out in an awkward way. For each one the test
+checks the same things (:func:`check_run`):
+
+- results.json is valid, written by the grader (root) after every student process was gone, and
+  stays as written; the score never exceeds the maximum;
+- the affected function's tests fail with a message a student understands, the other tests pass;
+- grading time stays bounded (an endless loop costs one timeout, not the run);
+- no student process survives: each records its pid, uid and worker token in a beacon folder, and
+  afterwards none of them may be alive, and their last sign of life predates results.json;
+- nothing from the student reaches the grader except data.
+
+The fake container lies in a folder everyone may traverse (unlike pytest's tmp_path), so what keeps
+the student's code out of the sources and results is the grader's own lock-down. Per-call timeouts
+and example counts are lowered in the container's copy of assignment.toml.
+
+To keep CI time down, the selected cases are graded concurrently (``NNHW_HOSTILE_JOBS`` at a time,
+default: the number of CPUs, at least 2) by one module fixture; each test then inspects its run.
+Concurrent graders on one machine also show that their workers get distinct uids.
+See docs/security.md for the threat model these tests pin down.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import sandbox
+from autograder.course import Course
+from autograder.results import validate
+from fake_gradescope import make_container, run_autograder
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+REFERENCE = {"a1_forward": ROOT / "solutions/a1_forward/forward.py",
+             "a2_backprop": ROOT / "solutions/a2_backprop/backprop.py",
+             "a3_cnn": ROOT / "solutions/a3_cnn/gpu_conv.py"}
+FILE = {"a1_forward": "forward.py", "a2_backprop": "backprop.py", "a3_cnn": "gpu_conv.py"}
+#: the assignment's other files, submitted as the reference has them
+OTHER_FILES = {"a3_cnn": {"cnn.py": ROOT / "solutions/a3_cnn/cnn.py"}}
+CALL_TIMEOUT_S, STARTUP_TIMEOUT_S, MAX_EXAMPLES = 2, 15, 5
+JOBS = int(os.environ.get("NNHW_HOSTILE_JOBS") or max(2, os.cpu_count() or 2))
+
+AS_ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not AS_ROOT, reason="needs root, as on Gradescope")
+
+
+# -- the cases: test node name -> how to build and grade its submission -------------------------------------
+CASES = {}
+
+
+def case(name, assignment, files, limits=None, max_examples=MAX_EXAMPLES, after_layout=None):
+    CASES[name] = dict(assignment=assignment, files=files, limits=limits or {}, max_examples=max_examples,
+                       after_layout=after_layout)
+
+
+def hostile(assignment, *snippets, replace=()):
+    """The reference solution with the prelude first and ``snippets`` appended (their defs win)."""
+
+    def build():
+        source = REFERENCE[assignment].read_text()
+        for old, new in replace:
+            assert old in source, old
+            source = source.replace(old, new)
+        parts = [(HOSTILE / "prelude.py").read_text(), source] + [(HOSTILE / f"{s}.py").read_text() for s in snippets]
+        others = {name: path.read_text() for name, path in OTHER_FILES.get(assignment, {}).items()}
+        return {**others, FILE[assignment]: "\n\n".join(parts)}
+
+    return build
+
+
+def a1(*snippets, **options):
+    return hostile("a1_forward", *snippets, **options)
+
+
+# -- grading them ------------------------------------------------------------------------------------------
+@dataclass
+class Graded:
+    name: str
+    base: Path
+    root: Path
+    results: dict
+    seconds: float
+    process: subprocess.CompletedProcess
+    started: float
+    finished: float
+
+    @property
+    def beacon(self):
+        return self.base / "beacon"
+
+    def tests_of(self, function):
+        return [t for t in self.results["tests"] if t["name"].split(":")[0] == function]
+
+    def output_of(self, function):
+        return "\n---\n".join(t["output"] for t in self.tests_of(function))
+
+
+def _set(text, key, value):
+    return re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+
+
+def _grade_one(name, spec, bundle_dir, port):
+    base = Path(tempfile.mkdtemp(prefix="nnhw-hostile-"))
+    base.chmod(0o755)  # traversable by anyone: only the grader's lock-down protects the container
+    beacon = base / "beacon"
+    beacon.mkdir()
+    beacon.chmod(0o1777)
+    root = base / "autograder"
+    upload = base / "upload"
+    upload.mkdir()
+
+    def fill(text):
+        return (text.replace("@@ROOT@@", str(root)).replace("@@REPO@@", str(ROOT))
+                .replace("@@BEACON@@", str(beacon)).replace("@@PORT@@", str(port)))
+
+    for relative, content in spec["files"]().items():
+        path = upload / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):  # a zip: {entry name: text}
+            with zipfile.ZipFile(path, "w") as zf:
+                for entry, text in content.items():
+                    zf.writestr(entry, fill(text))
+        else:
+            path.write_bytes(fill(content).encode())
+    assert make_container(base, bundle_dir / f"{spec['assignment']}-autograder.zip", upload) == root
+    toml = root / "source" / "assignments" / spec["assignment"] / "assignment.toml"
+    text = toml.read_text()
+    limits = {"call_timeout_s": CALL_TIMEOUT_S, "startup_timeout_s": STARTUP_TIMEOUT_S, **spec["limits"]}
+    for key, value in limits.items():
+        text = _set(text, key, value)
+    toml.write_text(re.sub(r"(?m)^max_examples = \d+", f"max_examples = {spec['max_examples']}", text))
+    if spec["after_layout"] is not None:
+        spec["after_layout"](root)
+    started = time.monotonic()
+    results, seconds, process = run_autograder(root, timeout=600)
+    return Graded(name, base, root, results, seconds, process, started, time.monotonic())
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP port on 127.0.0.1 that student code may try to reach (network isolation)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded(request, bundle_dir, listener):
+    """Every selected case, graded concurrently: ``{test node name: Graded or the exception}``."""
+    if not AS_ROOT:
+        pytest.skip("needs root, as on Gradescope")
+    module = sys.modules[__name__]
+    wanted = {item.name for item in request.session.items if getattr(item, "module", None) is module} & set(CASES)
+    wanted.add("baseline")
+    specs = {name: CASES[name] for name in wanted}
+    specs = {n: s for n, s in specs.items() if (bundle_dir / f"{s['assignment']}-autograder.zip").exists()}
+    port = listener.getsockname()[1]
+    slow_first = sorted(specs, key=lambda n: (specs[n]["assignment"] == "a1_forward", n))
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        futures = {name: pool.submit(_grade_one, name, specs[name], bundle_dir, port) for name in slow_first}
+    done = {}
+    for name, future in futures.items():
+        try:
+            done[name] = future.result()
+        except Exception as exc:  # noqa: BLE001 - reported by the test that wanted it
+            done[name] = exc
+    for name, result in sorted(done.items(), key=lambda item: -getattr(item[1], "seconds", 0)):
+        print(f"{getattr(result, 'seconds', float('nan')):6.1f} s  {name}")  # shown with -s
+    yield done
+    for run in done.values():
+        if isinstance(run, Graded):
+            shutil.rmtree(run.base, ignore_errors=True)
+
+
+def _take(graded, name):
+    run = graded.get(name)
+    if run is None:
+        pytest.skip(f"{name}: its assignment's bundle was not built")
+    if isinstance(run, Exception):
+        raise run
+    return run
+
+
+@pytest.fixture
+def run(graded, request):
+    return _take(graded, request.node.name)
+
+
+@pytest.fixture
+def baseline(graded):
+    """The reference solution graded with the same settings: full marks, and how long a clean run takes."""
+    base = _take(graded, "baseline")
+    assert base.results["score"] == sum(t["max_score"] for t in base.results["tests"]) > 0
+    return base
+
+
+case("baseline", "a1_forward", a1())
+
+
+# -- what every run must show ------------------------------------------------------------------------------
+def _status(pid):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return dict(line.split(":", 1) for line in fh.read().splitlines() if ":" in line)
+    except OSError:
+        return None
+
+
+def _environ(pid):
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
+def beacons(run):
+    """``[(pid, uid, token, tag)]``: what every student process wrote about itself."""
+    found = []
+    for path in run.beacon.iterdir():
+        if path.name.isdigit():
+            for line in path.read_text().splitlines():
+                uid, token, tag = (line.split(" ", 2) + ["", ""])[:3]
+                found.append((int(path.name), int(uid), token, tag))
+    return found
+
+
+def tagged(run, tag):
+    return [b for b in beacons(run) if b[3] == tag]
+
+
+def survivors(run):
+    """Live processes that are the student's: a beacon's pid, or its uid with its worker token."""
+    seen = beacons(run)
+    pids, uids = {b[0] for b in seen}, {b[1] for b in seen}
+    tokens = {f"{sandbox.TOKEN_VARIABLE}={b[2]}".encode() for b in seen if b[2] != "-"}
+    alive = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = _status(entry)
+        if not fields or fields.get("State", "").strip()[:1] in ("Z", "X"):
+            continue
+        uid = int(fields["Uid"].split()[0])
+        if uid in uids and (int(entry) in pids or tokens & set(_environ(entry).split(b"\0"))):
+            alive.append((int(entry), uid, fields.get("Name", "").strip()))
+    return alive
+
+
+def check_run(run, baseline, failing=None, everything=None, extra_seconds=0.0, student_ran=True):
+    """The common checks. ``failing`` maps a function to a regex its tests' feedback must match;
+    ``everything`` is a regex every test's feedback must match (the whole file failed)."""
+    results = run.results
+    assert run.process.returncode == 0, run.process.stderr[-3000:]
+    assert validate(results) == [], validate(results)
+    assert "nnhw: score" in run.process.stdout, run.process.stdout[-2000:]
+    maximum = sum(t["max_score"] for t in results["tests"])
+    assert 0 <= results["score"] <= maximum
+    assert results["score"] == pytest.approx(min(sum(t["score"] for t in results["tests"]), maximum))
+    out = run.root / "results" / "results.json"
+    info = out.stat()
+    assert info.st_uid == 0 and json.loads(out.read_text()) == results, "results.json is not the grader's"
+    # no student process survives; the last thing any of them did predates results.json, which stays put
+    seen = beacons(run)
+    if student_ran:
+        assert seen, "the student's code never ran (bad test setup?)"
+    assert all(uid not in (0, os.getuid()) for _, uid, _, _ in seen), "student code ran as root"
+    assert survivors(run) == []
+    last_sign = max((p.stat().st_mtime_ns for p in run.beacon.iterdir()), default=0)
+    assert last_sign <= info.st_mtime_ns
+    assert out.stat().st_mtime_ns == info.st_mtime_ns
+    assert not (run.beacon / "PWNED").exists()
+    # per test: the affected function fails with the expected feedback, every other test passes
+    failing = failing or {}
+    for test in results["tests"]:
+        if test["max_score"] == 0:  # not graded here (e.g. CUDA cases without recordings): no points either way
+            continue
+        function = test["name"].split(":")[0]
+        pattern = everything or failing.get(function)
+        if pattern is None:
+            assert test["status"] == "passed" and test["score"] == test["max_score"], (test["name"], test["output"])
+        else:
+            assert test["status"] == "failed" and test["score"] == 0, (test["name"], test["output"])
+            assert re.search(pattern, test["output"], re.S), (test["name"], test["output"])
+    for function in failing:
+        assert run.tests_of(function), f"no test is named after {function}"
+    # time: loose (machines under load), the beacon counts in the tests are the precise evidence
+    assert run.seconds < 2 * baseline.seconds + extra_seconds + 30, (run.seconds, baseline.seconds)
+    return results
+
+
+def test_concurrent_graders_use_distinct_worker_uids(graded):
+    runs = [r for r in graded.values() if isinstance(r, Graded)]
+    overlapping = 0
+    for i, first in enumerate(runs):
+        for second in runs[i + 1:]:
+            if first.started < second.finished and second.started < first.finished:
+                overlapping += 1
+                assert not {b[1] for b in beacons(first)} & {b[1] for b in beacons(second)}, (first.name, second.name)
+    if JOBS > 1:
+        assert overlapping > 0
+
+
+# -- broken ----------------------------------------------------------------------------------------------
+case("test_syntax_error", "a1_forward", a1(replace=[("def relu(z):", "def relu(z)")]))
+
+
+def test_syntax_error(run, baseline):
+    check_run(run, baseline, everything=r"forward\.py could not be imported.*line \d+.*SyntaxError",
+              student_ran=False)
+
+
+def _drop_cross_entropy(source):
+    return source[:source.index("def cross_entropy(")]
+
+
+case("test_missing_and_misspelt_functions", "a1_forward",
+     lambda: {"forward.py": _drop_cross_entropy(a1(replace=[("def mse_loss(", "def mse_los(")])()["forward.py"])})
+
+
+def test_missing_and_misspelt_functions(run, baseline):
+    check_run(run, baseline, failing={
+        "mse_loss": r"no function or class named mse_loss; did you mean 'mse_los'\? \(rename it to 'mse_loss'\)",
+        "cross_entropy": r"no function or class named cross_entropy"})
+
+
+LAYOUTS = {
+    "one folder down": lambda code: {"hw1/forward.py": code},
+    "two folders down, zipped": lambda code: {"submission.zip": {"a1/src/forward.py": code}},
+    "zipped on Windows": lambda code: {"submission.zip": {"a1\\src\\forward.py": code}},
+    "two copies": lambda code: {"forward.py": code, "old/forward.py": "def sigmoid(z):\n    raise NotImplementedError\n"},
+}
+for _layout, _files in LAYOUTS.items():
+    case(f"test_files_in_awkward_places[{_layout}]", "a1_forward",
+         lambda _files=_files: _files(a1()()["forward.py"]))
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_files_in_awkward_places(run, baseline, layout):
+    check_run(run, baseline)
+    if layout == "two copies":
+        assert "2 files named forward.py; graded forward.py" in run.results["output"]
+    else:
+        assert "inside a folder" in run.results["output"]
+
+
+case("test_wrong_file_name", "a1_forward", lambda: {"Forward (1).py": a1()()["forward.py"]})
+
+
+def test_wrong_file_name(run, baseline):
+    check_run(run, baseline, everything=r"forward\.py was not found in your submission", student_ran=False)
+    assert "rename Forward (1).py to forward.py" in run.results["output"]
+
+
+case("test_import_of_a_missing_module", "a1_forward",
+     a1(replace=[("import numpy as np\n", "import numpy as np\nimport numpyy\n")]))
+
+
+def test_import_of_a_missing_module(run, baseline):
+    check_run(run, baseline, everything=r"could not be imported.*ModuleNotFoundError: No module named 'numpyy'")
+
+
+# -- runaway ----------------------------------------------------------------------------------------------
+case("test_endless_loop_and_stopped_process_cost_one_timeout_each", "a1_forward", a1("runaway_loops"))
+
+
+def test_endless_loop_and_stopped_process_cost_one_timeout_each(run, baseline):
+    check_run(run, baseline, failing={"mse_loss": r"timed out after 2 s", "binary_cross_entropy": r"timed out after 2 s"},
+              extra_seconds=2 * CALL_TIMEOUT_S)
+    # one timeout per test (each function has one test), however many examples hypothesis had in mind
+    assert len(tagged(run, "loop entered")) == 1 and len(tagged(run, "stop entered")) == 1
+
+
+case("test_sleep_at_import_costs_one_startup_timeout", "a1_forward", a1("runaway_sleep_at_import"),
+     limits={"startup_timeout_s": 3})
+
+
+def test_sleep_at_import_costs_one_startup_timeout(run, baseline):
+    check_run(run, baseline, everything=r"could not even be loaded: it timed out after 3 s while importing forward\.py",
+              extra_seconds=3)
+    assert len(tagged(run, "import")) == 1  # the import was tried once, not once per test
+
+
+# A small memory limit: filling pages is slow on small CI machines, and the point is the limit, not its size.
+case("test_memory_growing_without_bound", "a1_forward", a1("runaway_memory"),
+     limits={"memory_mb": 128, "call_timeout_s": 10})
+
+
+def test_memory_growing_without_bound(run, baseline):
+    check_run(run, baseline, failing={"relu": r"raised MemoryError|used more than 128 MB",
+                                      "binary_cross_entropy": r"used more than 128 MB of memory"},
+              extra_seconds=20)
+
+
+case("test_segfault", "a1_forward", a1("runaway_segfault"))
+
+
+def test_segfault(run, baseline):
+    check_run(run, baseline, failing={"mse_loss": r"crashed \(a segmentation fault\)"})
+
+
+case("test_exit_in_a_call", "a1_forward", a1("runaway_exit_in_call"))
+
+
+def test_exit_in_a_call(run, baseline):
+    check_run(run, baseline, failing={"mse_loss": r"exited with status 3 \(os\._exit or sys\.exit in your code\?\)",
+                                      "relu": r"raised SystemExit: exit\(2\)"})
+
+
+EXITS_AT_IMPORT = {"os._exit": ("runaway_os_exit_at_import", r"could not even be loaded: it exited with status 4"),
+                   "sys.exit": ("runaway_sys_exit_at_import", r"forward\.py could not be imported.*SystemExit: exit\(bye\)")}
+for _how, (_snippet, _) in EXITS_AT_IMPORT.items():
+    case(f"test_exit_at_import[{_how}]", "a1_forward", a1(_snippet))
+
+
+@pytest.mark.parametrize("how", list(EXITS_AT_IMPORT))
+def test_exit_at_import(run, baseline, how):
+    check_run(run, baseline, everything=EXITS_AT_IMPORT[how][1])
+
+
+case("test_megabytes_of_output", "a1_forward", a1("runaway_output"))
+
+
+def test_megabytes_of_output(run, baseline):
+    check_run(run, baseline, failing={"binary_cross_entropy": r"exited with status 5.*last output of your code:\n.*e{100}"})
+    assert len((run.root / "results" / "results.json").read_bytes()) < 200_000
+    assert all(len(t["output"]) <= 8000 for t in run.results["tests"])
+
+
+case("test_a_hundred_child_processes", "a1_forward", a1("runaway_children"))
+
+
+def test_a_hundred_child_processes(run, baseline):
+    check_run(run, baseline, failing={"relu": r"raised BlockingIOError.*Resource temporarily unavailable"})
+    children = tagged(run, "child")
+    assert 10 < len(children) < 64, len(children)  # the per-uid process limit stopped the rest
+
+
+case("test_detached_process_that_rewrites_results_later", "a1_forward", a1("runaway_detached"))
+
+
+def test_detached_process_that_rewrites_results_later(run, baseline):
+    check_run(run, baseline)  # mse_loss itself answers right: everything passes
+    tags = [b[3] for b in beacons(run)]
+    assert "heartbeat" in tags  # it did detach and run, hidden from /proc ownership checks (not dumpable)
+    assert not [t for t in tags if t.startswith("WROTE")]  # but never got at results.json or run_autograder
+    assert run.results["score"] == baseline.results["score"]
+
+
+case("test_child_holding_the_pipes_while_the_worker_exits", "a1_forward", a1("runaway_pipe_holder"))
+
+
+def test_child_holding_the_pipes_while_the_worker_exits(run, baseline):
+    check_run(run, baseline, failing={"binary_cross_entropy": r"exited with status 6"})
+    assert "timed out" not in run.output_of("binary_cross_entropy")  # seen dead at once, not after the timeout
+
+
+case("test_slow_calls_stop_at_the_per_test_budget", "a1_forward", a1("runaway_slow"),
+     limits={"call_timeout_s": 1}, max_examples=30)
+
+
+def test_slow_calls_stop_at_the_per_test_budget(run, baseline):
+    check_run(run, baseline, failing={"mse_loss": r"stopped after \d+ s in your code \(at most 6 s per test\)"},
+              extra_seconds=6 + 1)
+    assert 6 <= len(tagged(run, "slow call")) <= 9  # 0.8 s each: the budget, not the 30 examples, ended it
+
+
+# -- cheating -----------------------------------------------------------------------------------------------
+def _netns_available():
+    """Whether this kernel lets root give a process its own network namespace (not so in most containers)."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if sandbox._unshare is not None and sandbox._unshare(sandbox._CLONE_NEWNET) == 0 else 1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+def _readable_by_others(path):
+    """Whether a user who is neither owner nor in the group could read ``path``."""
+    path = Path(path)
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents) and \
+        bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def _report(run, function, name):
+    return json.loads(re.search(rf"{name}=(\[.*?\]|\{{.*?\}})", run.output_of(function)).group(1))
+
+
+case("test_reading_solutions_tests_and_grader_state", "a1_forward", a1("cheat_read_secrets"))
+
+
+def test_reading_solutions_tests_and_grader_state(run, baseline, listener):
+    check_run(run, baseline, failing={"mse_loss": r"exited with status 7.*LEAKS="})
+    leaks = _report(run, "mse_loss", "LEAKS")
+    # the bundle (sources, hidden tests, submission, results, run_autograder) and the grader process: out of reach
+    assert set(leaks) - {"repo solution", "network"} == set(), leaks
+    # an instructor's checkout is only as private as its permissions (on Gradescope there is none)
+    assert ("repo solution" in leaks) == _readable_by_others(REFERENCE["a1_forward"])
+    if _netns_available():  # best effort: where root may, the worker has no network at all
+        assert "network" not in leaks
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+PROTECTED = ["run_autograder", "source/run_autograder", "source/autograder/grader.py"]
+
+
+def _remember_protected(root):
+    (root.parent / "protected.json").write_text(json.dumps({p: (root / p).read_text() for p in PROTECTED}))
+
+
+case("test_writing_results_and_editing_run_autograder", "a1_forward", a1("cheat_overwrite"),
+     after_layout=_remember_protected)
+
+
+def test_writing_results_and_editing_run_autograder(run, baseline):
+    check_run(run, baseline, failing={"mse_loss": r"exited with status 7.*WROTE="})
+    wrote = _report(run, "mse_loss", "WROTE")
+    assert set(wrote) <= {"tmp file", "shm file", "tmp folder"}, wrote  # the shared temporary folders only
+    before = json.loads((run.base / "protected.json").read_text())
+    for path, text in before.items():
+        assert (run.root / path).read_text() == text, path
+    student_uids = {uid for _, uid, _, _ in beacons(run)}
+    for folder in ("/tmp", "/dev/shm"):  # and what it left there was removed with it
+        assert not [e.path for e in os.scandir(folder) if e.name.startswith("nnhw-hostile-junk")
+                    and e.stat(follow_symlinks=False).st_uid in student_uids]
+
+
+case("test_monkeypatching_numpy_pytest_unittest_hypothesis", "a1_forward", a1("cheat_monkeypatch"))
+
+
+def test_monkeypatching_numpy_pytest_unittest_hypothesis(run, baseline):
+    check_run(run, baseline, failing={"relu": r"wrong values in the result",
+                                      "sigmoid": r"modified its argument\(s\) 0 in place"})
+
+
+case("test_forged_answers_are_only_data", "a1_forward", a1("cheat_forged_answers"))
+
+
+def test_forged_answers_are_only_data(run, baseline):
+    check_run(run, baseline, failing={
+        "softmax": r"sent an answer out of turn",
+        "mse_loss": r"sent something that is not plain data \(not a plain \.npy array",
+        "tanh": r"sent something that is not plain data \(a tensor of dtype 'load'",
+        "binary_cross_entropy": r"returned an answer whose description is larger than 8 MB",
+        "cross_entropy": r"returned an answer larger than 64 MB",
+    })
+    assert not (run.beacon / "PWNED").exists()  # the pickle never ran in the grader
+
+
+case("test_killing_the_grader", "a1_forward", a1("cheat_kill_grader"))
+
+
+def test_killing_the_grader(run, baseline):
+    check_run(run, baseline, failing={"mse_loss": r"exited with status 7.*KILLS=",
+                                      "binary_cross_entropy": r"crashed \(killed"})
+    assert set(_report(run, "mse_loss", "KILLS").values()) == {"PermissionError"}
+
+
+case("test_correct_only_some_of_the_time", "a1_forward", a1("cheat_sometimes"))
+
+
+def test_correct_only_some_of_the_time(run, baseline):
+    check_run(run, baseline, failing={"sigmoid": r"^sigmoid: .*(wrong values|[Ff]laky|inconsistent)"})
+
+
+def _plant_symlink(root):
+    """As an unzipped upload could be: forward.py is a symlink into the grader's own tree."""
+    target = root / "submission" / "forward.py"
+    target.unlink()
+    target.symlink_to(root / "source" / "solutions" / "a1_forward" / "forward.py")
+
+
+case("test_symlink_to_the_reference_solution", "a1_forward", lambda: {"forward.py": "# replaced by a symlink\n"},
+     after_layout=_plant_symlink)
+
+
+def test_symlink_to_the_reference_solution(run, baseline):
+    check_run(run, baseline, everything=r"forward\.py was not found in your submission", student_ran=False)
+    assert run.results["score"] == 0
+
+
+# -- wrong but innocent ---------------------------------------------------------------------------------------
+case("test_wrong_but_innocent_answers", "a1_forward", a1("wrong_but_innocent"))
+
+
+def test_wrong_but_innocent_answers(run, baseline):
+    check_run(run, baseline, failing={
+        "sigmoid": r"should be a numpy array, got None",
+        "tanh": r"has dtype float32, expected float64",
+        "relu": r"returned an array of dtype object .*cannot be graded",
+        "softmax": r"non-finite values \(NaN or inf\)",
+        "mse_loss": r"should be a number, got float64 array, shape \(1,\)",
+        "binary_cross_entropy": r"should be a number, got \[",
+        "cross_entropy": r"modified its argument\(s\) 0 in place",
+    })
+
+
+# -- assignment-specific: forbidden APIs ------------------------------------------------------------------------
+case("test_a2_torch_blocked_in_one_function", "a2_backprop", hostile("a2_backprop", "a2_torch_in_function"))
+case("test_a2_torch_at_import_fails_the_file", "a2_backprop", hostile("a2_backprop", "a2_torch_at_import"))
+
+
+def test_a2_torch_blocked_in_one_function(run, baseline):
+    check_run(run, baseline, failing={"train_mlp": r"uses a forbidden API: importing torch is not allowed"},
+              extra_seconds=60)
+
+
+def test_a2_torch_at_import_fails_the_file(run, baseline):
+    check_run(run, baseline, everything=r"backprop\.py could not be imported.*importing torch is not allowed",
+              extra_seconds=60)
+
+
+case("test_a3_forbidden_conv_captured_at_import", "a3_cnn", hostile("a3_cnn", "a3_captured_conv"))
+
+
+def test_a3_forbidden_conv_captured_at_import(run, baseline):
+    check_run(run, baseline, failing={
+        "conv2d": r"uses a forbidden API: torch\.nn\.functional\.conv2d is not allowed",
+        "Conv2d": r"uses a forbidden API: torch\.nn\.functional\.conv2d is not allowed"}, extra_seconds=120)
+    assert [t for t in run.tests_of("Conv2dFunction") if t["max_score"]]  # graded, and passed (checked above)
+
+
+# -- the sandbox and session directly (no bundle) ------------------------------------------------------------
+WORKER_FILE = '''
+import os, signal, threading, time
+
+def stop_soon():
+    threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGSTOP)).start()
+    return 1
+
+def echo(x):
+    return x
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+def detach():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(600)
+        os._exit(0)
+    os.wait()
+    return 0
+'''
+
+
+@pytest.fixture
+def worker_file(tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text(WORKER_FILE)
+    tmp_path.chmod(0o755)
+    return path
+
+
+def test_a_stopped_worker_cannot_block_a_large_request(worker_file):
+    """Writing a request bigger than the pipe to a worker that stopped itself times out; it does not hang."""
+    worker = sandbox.Worker({"student.py": worker_file}, ["student"], sandbox.Limits(call_timeout_s=2))
+    try:
+        assert worker.request({"op": "call", "target": "stop_soon"}, {"args": []})[1]["result"] == 1
+        time.sleep(0.5)
+        started = time.monotonic()
+        with pytest.raises(sandbox.WorkerFailure, match="timed out after 2 s"):
+            worker.request({"op": "call", "target": "echo"}, {"args": [np.zeros(1_000_000)]})
+        assert time.monotonic() - started < 5
+    finally:
+        worker.close()
+
+
+@needs_root
+def test_concurrent_workers_lease_distinct_uids(worker_file):
+    workers = [sandbox.Worker({"student.py": worker_file}, ["student"], sandbox.Limits()) for _ in range(3)]
+    try:
+        assert len({w.uid for w in workers}) == 3
+        assert all(sandbox.processes_of(uid=w.uid) for w in workers)
+    finally:
+        for w in workers:
+            w.close()
+    assert not any(sandbox.processes_of(uid=w.uid) for w in workers)
+
+
+def test_without_privilege_drop_the_token_finds_detached_processes(worker_file, monkeypatch):
+    """The laptop path (no uid of its own): a double-forked, new-session grandchild is found by its token."""
+    monkeypatch.setenv("NNHW_NO_PRIVILEGE_DROP", "1")
+    worker = sandbox.Worker({"student.py": worker_file}, ["student"], sandbox.Limits())
+    assert worker.uid is None
+    worker.request({"op": "call", "target": "detach"}, {"args": []})
+    assert len(sandbox.processes_of(token=worker.token)) == 2  # the worker and the detached grandchild
+    worker.close()
+    assert sandbox.processes_of(token=worker.token) == []
+
+
+def test_the_submission_time_budget_stops_a_slow_submission(worker_file):
+    """Calls that each stay under the timeout still cannot run past the submission's total budget."""
+    from autograder.student import Session, StudentCodeAbort
+
+    assignment = Course(ROOT).assignment("a1_forward")
+    config = assignment.config
+    config = replace(config, limits=replace(config.limits, call_timeout_s=2, total_budget_s=1.0, test_budget_s=60))
+    session = Session({"student.py": worker_file}, {}, None, config)
+    try:
+        session.start_test()
+        calls = 0
+        with pytest.raises(StudentCodeAbort, match=r"used up this submission's time budget \(1 s"):
+            while True:
+                session.request("nap", (0.3,))
+                calls += 1
+                session.start_test()  # a new test: the per-test budget starts again, the total does not
+        assert 3 <= calls <= 5
+    finally:
+        session.close()

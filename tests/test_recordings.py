@@ -1,0 +1,168 @@
+"""The CUDA judge's record → replay path, proven on the CPU.
+
+``nnhw record-cuda`` normally runs on a GPU machine; here it records on the CPU into a temporary
+folder (which it only does when told to), and the graded CUDA tests replay that recording through
+the real grading path ($NNHW_CUDA_RECORDINGS points them at it). The assignment used is whichever
+has cuda_cases.py, so nothing here depends on one assignment's content.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from autograder import recordings
+from autograder.cli import main
+from autograder.course import Course
+from autograder.grader import grade
+from autograder.mutants import load_mutants, write_mutant_submission
+
+from conftest import ROOT
+
+NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+
+
+def assignments_with_cuda_cases():
+    return [a for a in Course(ROOT).assignments() if recordings.cases_path(a.dir).is_file()]
+
+
+@pytest.fixture(scope="module")
+def assignment():
+    found = assignments_with_cuda_cases()
+    if not found:
+        pytest.skip("no assignment has cuda_cases.py")
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def recorded(assignment, tmp_path_factory):
+    """A recording of the assignment's cases made on the CPU, in a temporary folder."""
+    folder = tmp_path_factory.mktemp("recordings")
+    recordings.record(assignment.dir, device="cpu", out=folder, allow_non_cuda=True, now=NOW)
+    return folder
+
+
+def cuda_tests(results):
+    return [t for t in results["tests"] if "CUDA" in t["name"]]
+
+
+def files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+# -- recording ----------------------------------------------------------------------------------------
+def test_a_cpu_recording_is_refused_unless_asked_for(assignment, tmp_path, monkeypatch):
+    with pytest.raises(recordings.RecordingError, match="refusing"):
+        recordings.record(assignment.dir, device="cpu", out=tmp_path / "r")
+    assert not (tmp_path / "r" / recordings.METADATA).exists()
+    monkeypatch.setenv("NNHW_COURSE_ROOT", str(ROOT))
+    result = CliRunner().invoke(main, ["record-cuda", assignment.id, "--device", "cpu", "--out", str(tmp_path / "r")])
+    assert result.exit_code != 0 and "refusing" in result.output
+    result = CliRunner().invoke(main, ["record-cuda", assignment.id, "--device", "cpu", "--out", str(tmp_path / "r"),
+                                       "--allow-non-cuda"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r" / recordings.METADATA).read_text())["device_type"] == "cpu"
+
+
+def test_the_recording_is_plain_data_with_metadata(assignment, recorded):
+    metadata = json.loads((recorded / recordings.METADATA).read_text())
+    assert metadata["device_type"] == "cpu" and metadata["tf32"] is False
+    assert {"device", "torch", "cudnn", "cuda", "date"} <= set(metadata)
+    assert metadata["date"] == NOW.isoformat(timespec="seconds")
+    cases = recordings.load_cases(assignment.dir)
+    assert metadata["cases"] == [c.slug for c in cases]
+    for path in recorded.rglob("*"):
+        assert path.is_dir() or path.suffix in (".json", ".npy"), path  # no pickles, no zips
+    for path in recorded.rglob("*.npy"):
+        array = np.load(path, allow_pickle=False)
+        assert array.dtype == np.float32, path
+    entry = json.loads((recorded / cases[0].slug / recordings.CASE_FILE).read_text())
+    assert entry["function"] == cases[0].function and entry["fingerprint"] == cases[0].fingerprint()
+
+
+def test_recording_twice_gives_the_same_bytes(assignment, recorded, tmp_path):
+    again = recordings.record(assignment.dir, device="cpu", out=tmp_path / "again", allow_non_cuda=True, now=NOW)
+    assert files(again) == files(recorded)
+
+
+def test_recording_replaces_an_older_recording(assignment, recorded, tmp_path):
+    folder = tmp_path / "r"
+    recordings.record(assignment.dir, device="cpu", out=folder, allow_non_cuda=True, now=NOW)
+    (folder / "stale-case").mkdir()
+    (folder / "stale-case" / recordings.CASE_FILE).write_text("{}")
+    (folder / "README.md").write_text("kept")
+    recordings.record(assignment.dir, device="cpu", out=folder, allow_non_cuda=True, now=NOW)
+    assert not (folder / "stale-case").exists() and (folder / "README.md").read_text() == "kept"
+
+
+def test_replayed_cases_carry_the_recorded_values(assignment, recorded):
+    judged = recordings.cuda_cases(assignment.dir, live=False, recordings_dir=recorded, allow_non_cuda=True)
+    cases = recordings.load_cases(assignment.dir)
+    assert [j.name for j in judged] == [c.name for c in cases]
+    for case, one in zip(cases, judged):
+        args, grad_output, output, grads = recordings.run_case(case, "cpu")
+        assert one.device == "cpu" and "recorded" in one.source
+        assert np.array_equal(one.expected.numpy(), output.numpy())
+        for got, want in zip(one.args, args):
+            assert (got is None and want is None) or np.array_equal(np.asarray(got), np.asarray(want))
+        if case.wrt:
+            assert all(np.array_equal(g.numpy(), w.numpy()) for g, w in zip(one.expected_grads, grads))
+
+
+# -- replaying in the graded tests ----------------------------------------------------------------------
+def test_without_recordings_the_cuda_tests_are_not_graded(assignment, tmp_path, monkeypatch):
+    monkeypatch.setenv(recordings.ENV_RECORDINGS, str(tmp_path))  # an empty folder: nothing recorded
+    results = grade(assignment, assignment.solution_dir, keyword="cuda")
+    tests = cuda_tests(results)
+    assert tests and all(t["status"] == "passed" and t["max_score"] == 0 for t in tests)
+    assert all(recordings.skip_message(assignment.dir) in t["output"] for t in tests)
+
+
+def test_a_cpu_recording_is_not_taken_for_cuda_results(assignment, recorded):
+    with pytest.raises(pytest.skip.Exception, match="not CUDA"):
+        recordings.cuda_cases(assignment.dir, live=False, recordings_dir=recorded)
+    assert any("not CUDA" in p for p in recordings.problems(assignment.dir, recorded))
+
+
+def test_the_solution_passes_on_the_recording(assignment, recorded, monkeypatch):
+    monkeypatch.setenv(recordings.ENV_RECORDINGS, str(recorded))
+    results = grade(assignment, assignment.solution_dir, keyword="cuda")
+    tests = cuda_tests(results)
+    assert tests and all(t["status"] == "passed" and t["max_score"] > 0 for t in tests), tests
+    assert results["score"] == sum(t["max_score"] for t in tests)
+
+
+def test_the_comparison_is_with_the_recorded_results(assignment, recorded, tmp_path, monkeypatch):
+    """Nudge one recorded output far beyond float32 rounding: the solution now fails."""
+    tampered = tmp_path / "tampered"
+    for name, data in files(recorded).items():
+        (tampered / name).parent.mkdir(parents=True, exist_ok=True)
+        (tampered / name).write_bytes(data)
+    first = recordings.load_cases(assignment.dir)[0].slug
+    output = tampered / first / "output0.npy"
+    array = np.load(output)
+    array.flat[0] += 0.01 * (1 + abs(array.flat[0]))
+    np.save(output, array)
+    monkeypatch.setenv(recordings.ENV_RECORDINGS, str(tampered))
+    results = grade(assignment, assignment.solution_dir, keyword="cuda")
+    failed = [t for t in cuda_tests(results) if t["status"] == "failed"]
+    assert failed and all("wrong values" in t["output"] for t in failed), cuda_tests(results)
+
+
+def test_a_mutant_that_loses_dtype_fails_the_replay(assignment, recorded, tmp_path, monkeypatch):
+    mutants = [m for m in load_mutants(assignment) if "float64" in m.name]
+    if not mutants:
+        pytest.skip("no float64 mutant")
+    upload = write_mutant_submission(assignment, mutants[0], tmp_path / mutants[0].name)
+    monkeypatch.setenv(recordings.ENV_RECORDINGS, str(recorded))
+    results = grade(assignment, upload, keyword="cuda")
+    assert all(t["status"] == "failed" for t in cuda_tests(results)), cuda_tests(results)
+
+
+def test_the_stored_recordings_match_the_cases():
+    """Every assignment's recordings/ (once there is one) was made on CUDA from its current cuda_cases.py."""
+    for assignment in assignments_with_cuda_cases():
+        assert recordings.problems(assignment.dir) == [], f"{assignment.id}: run `nnhw record-cuda {assignment.id}`"
