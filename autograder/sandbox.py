@@ -495,16 +495,16 @@ class Worker:
     def _write(self, data, deadline):
         view = memoryview(data)
         while view:
+            try:
+                view = view[os.write(self._in, view):]  # non-blocking: as much as the pipe takes
+                continue
+            except BlockingIOError:
+                pass
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
             if not select.select([], [self._in], [], min(remaining, POLL_S))[1]:
                 self._check_alive()
-                continue
-            try:
-                view = view[os.write(self._in, view[:65536]):]
-            except BlockingIOError:
-                continue
 
     def request(self, message, value=None, timeout=None):
         """Send one request and wait for its answer, at most ``timeout`` seconds."""

@@ -316,7 +316,7 @@ def test_concurrent_graders_use_distinct_worker_uids(graded):
             if first.started < second.finished and second.started < first.finished:
                 overlapping += 1
                 assert not {b[1] for b in beacons(first)} & {b[1] for b in beacons(second)}, (first.name, second.name)
-    if JOBS > 1:
+    if JOBS > 1 and len(runs) > 2:
         assert overlapping > 0
 
 
