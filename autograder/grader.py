@@ -24,6 +24,7 @@ class TestListMismatch(ConfigError):
 
 def _pytest_args(assignment, keyword=None):
     args = [str(assignment.tests_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise",
+            "-p", "no:unraisableexception",
             "--import-mode=importlib", "--rootdir", str(assignment.dir), "-o", "python_files=test_*.py",
             "-o", "addopts=", "-W", "ignore::DeprecationWarning"]
     if keyword:
@@ -39,6 +40,10 @@ def grade(assignment, upload, random_examples=False, keyword=None):
         located = locate(upload, config.files)
     except SubmissionError as exc:
         return results_json.failure(f"Your submission could not be read: {exc}", time.monotonic() - started)
+    if config.needs_torch:  # one thread: tiny judge computations, and Gradescope gives half a core
+        import torch
+
+        torch.set_num_threads(1)
     try:
         reference = assignment.load_reference()
         session = Session(located.files, assignment.given_files(), reference, config)
