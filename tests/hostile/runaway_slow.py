@@ -6,5 +6,5 @@ _reference_mse_loss = mse_loss  # noqa: F821
 
 def mse_loss(y_hat, y):
     _h_beacon("slow call")
-    _time.sleep(0.8)
+    _time.sleep(0.5)
     return _reference_mse_loss(y_hat, y)
