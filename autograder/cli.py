@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -126,29 +127,50 @@ def verify(ids, jobs):
     failures = 0
     for assignment in _assignments(ids):
         graded = verify_one(assignment, jobs)
-        tests = assignment.config.tests
-        table = Table(title=f"{assignment.id}: which test catches which submission (✗ = test failed)",
-                      title_justify="left")
-        table.add_column("submission")
-        table.add_column("score", justify="right")
-        for spec in tests:
-            table.add_column(spec.number, justify="center")
-        table.add_column("verdict")
-        for g in graded:
-            status = {t.get("number"): t["status"] for t in g.results.get("tests", [])}
-            cells = ["[red]✗[/]" if status.get(spec.number) == "failed" else "·" for spec in tests]
-            verdict = "[green]ok[/]" if not g.problems else "[red]" + "; ".join(g.problems) + "[/]"
-            table.add_row(g.name, f"{g.score:g}", *cells, verdict)
-            failures += bool(g.problems)
-        console.print(table)
-        titles = {t["number"]: t["name"] for t in graded[0].results.get("tests", [])}
-        for spec in tests:
-            catches = sum(1 for g in graded if g.kind == "mutant" and
-                          any(t.get("number") == spec.number and t["status"] == "failed" for t in g.results["tests"]))
-            console.print(f"  {spec.number:>3}  {titles.get(spec.number, spec.name)}  — catches {catches} mutant(s)")
+        _print_catch_table(assignment, graded)
+        failures += sum(bool(g.problems) for g in graded)
     if failures:
         raise click.ClickException(f"{failures} submission(s) were not graded as expected")
     console.print("[green]✓ verified[/]")
+
+
+def _grouped(cells, size=5):
+    """``cells`` as one string, a space after every ``size``: ``✗···· ··✗··`` reads like a ruler."""
+    return " ".join("".join(cells[i:i + size]) for i in range(0, len(cells), size))
+
+
+def _print_catch_table(assignment, graded):
+    """Who catches what, one row per submission and one character per test, so it fits 80 columns.
+
+    The test numbers head the pattern as a ruler (tens over units); the legend below names
+    each test and counts the mutants it catches, and flags tests that catch none.
+    """
+    tests = assignment.config.tests
+    numbers = [str(spec.number) for spec in tests]
+    ruler = _grouped([n[-2] if len(n) > 1 else " " for n in numbers]) + "\n" + _grouped([n[-1] for n in numbers])
+    pattern_width = len(_grouped(["·"] * len(numbers)))
+    table = Table(title=f"{assignment.id}: which tests fail for which submission (✗ failed, · passed)",
+                  title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("submission", overflow="ellipsis")  # the one column that gives way
+    table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    table.add_column(ruler, no_wrap=True, min_width=pattern_width)
+    table.add_column("ok?", no_wrap=True, min_width=3)
+    for g in graded:
+        status = {str(t.get("number")): t["status"] for t in g.results.get("tests", [])}
+        cells = ["✗" if status.get(n) == "failed" else "·" for n in numbers]
+        verdict = "[green]✓[/]" if not g.problems else "[red]✗[/]"  # the problems are listed below
+        table.add_row(escape(g.name), f"{g.score:g}", _grouped(cells), verdict)
+    console.print(table)
+    titles = {str(t["number"]): t["name"] for t in graded[0].results.get("tests", [])}
+    for spec in tests:
+        number = str(spec.number)
+        catches = sum(1 for g in graded if g.kind == "mutant" and
+                      any(str(t.get("number")) == number and t["status"] == "failed" for t in g.results["tests"]))
+        count = f"catches {catches:>2}" if catches else "[yellow]catches  0[/]"
+        console.print(f"  {number:>3}  {count}  {escape(titles.get(number, spec.name))}", highlight=False, soft_wrap=True)
+    for g in graded:
+        for problem in g.problems:
+            console.print(f"[red]✗ {escape(g.name)}: {escape(problem)}[/]", highlight=False, soft_wrap=True)
 
 
 @main.command("grade-batch")

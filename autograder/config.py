@@ -166,6 +166,7 @@ def load_config(path):
     lim = top.table("limits")
     positive = dict(check=lambda v: v > 0, expected="a positive number")
     whole = dict(check=lambda v: v > 0, expected="a positive integer")
+    test_budget_s = lim.get("test_budget_s", (int, float), None, **positive)
     limits = Limits(
         call_timeout_s=float(lim.get("call_timeout_s", (int, float), Limits.call_timeout_s, **positive)),
         startup_timeout_s=float(lim.get("startup_timeout_s", (int, float), Limits.startup_timeout_s, **positive)),
@@ -173,6 +174,10 @@ def load_config(path):
         cpu_s=lim.get("cpu_s", int, Limits.cpu_s, **whole),
         max_processes=lim.get("max_processes", int, Limits.max_processes, **whole),
         max_file_mb=lim.get("max_file_mb", int, Limits.max_file_mb, **whole),
+        max_answer_mb=lim.get("max_answer_mb", int, Limits.max_answer_mb, **whole),
+        max_open_files=lim.get("max_open_files", int, Limits.max_open_files, **whole),
+        test_budget_s=None if test_budget_s is None else float(test_budget_s),
+        total_budget_s=float(lim.get("total_budget_s", (int, float), Limits.total_budget_s, **positive)),
     )
     lim.done()
 

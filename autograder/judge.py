@@ -10,8 +10,8 @@ with torch's, so that a reference bug cannot silently become the standard.
 
 import copy
 
-from .check import Check
-from .student import _named_inputs
+from .check import Check, describe
+from .student import StudentCodeError, _named_inputs
 
 
 def judge(student, reference, function, *args, formula=None, rtol=None, atol=None, torch_judge=None,
@@ -28,3 +28,20 @@ def judge(student, reference, function, *args, formula=None, rtol=None, atol=Non
     if torch_judge is not None:
         check.matches(got, torch_judge(*args, **kwargs), what="the result (compared with torch)")
     return got
+
+
+def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False):
+    """Grade a call that must raise ``error`` (a type name), e.g. for hyperparameters that make no sense.
+
+    ``why`` finishes the sentence "should raise ValueError ..." in the feedback, and ``inputs``
+    names the arguments shown to the student (positional ``arg0, arg1, ...`` when omitted).
+    """
+    shown = inputs if inputs is not None else {f"arg{i}": a for i, a in enumerate(args)}
+    check = Check(function, shown, rule, hide_inputs=hide_inputs)
+    try:
+        got = student.call(function, *args)
+    except StudentCodeError as exc:
+        if exc.raised == error:
+            return
+        check.fail(f"should raise {error} {why}, but it failed differently", str(exc).split("\non these inputs:")[0])
+    check.fail(f"should raise {error} {why}, but it returned a value instead", f"got: {describe(got)}")

@@ -13,7 +13,15 @@ from .sandbox import Worker, WorkerFailure
 
 
 class StudentCodeError(AssertionError):
-    """The student's code failed to produce an answer on these inputs; the message says how."""
+    """The student's code failed to produce an answer on these inputs; the message says how.
+
+    ``raised`` is the name of the exception type the student's code raised ("ValueError"),
+    or None when it failed some other way, so that tests of "must raise" can tell them apart.
+    """
+
+    def __init__(self, message, raised=None):
+        super().__init__(message)
+        self.raised = raised
 
 
 class StudentCodeAbort(BaseException):
@@ -136,8 +144,11 @@ class Session:
             self._spend(started)
         if not reply.get("ok"):
             error = reply.get("error") or {}
-            abort = str(error.get("type")) in self.INPUT_INDEPENDENT
-            raise (StudentCodeAbort if abort else StudentCodeError)(self._explain(target, error, inputs))
+            kind = str(error.get("type"))
+            explanation = self._explain(target, error, inputs)
+            if kind in self.INPUT_INDEPENDENT:
+                raise StudentCodeAbort(explanation)
+            raise StudentCodeError(explanation, raised=kind)
         if not isinstance(answer, dict):
             raise StudentCodeError(f"{target}: the worker sent a malformed answer")
         self.last_mutated = [str(m) for m in answer.get("mutated", [])]

@@ -315,6 +315,24 @@ def test_a_failed_grader_is_a_zero_row_with_its_reason_and_is_retried(a1, tmp_pa
     assert sorted(grader3.calls) == ["ann", "ben", "cat"]
 
 
+def test_jobs_grade_that_many_submissions_at_once(a1, tmp_path):
+    """Dispatch only (a grader that sleeps): 6 submissions of 1 s each take about 6 s with --jobs 1,
+    about 2 s with --jobs 3, whatever else the machine is busy with."""
+    class Sleeper(FakeGrader):
+        def __call__(self, *args, **kwargs):
+            time.sleep(1.0)
+            return super().__call__(*args, **kwargs)
+
+    subs = _submissions(tmp_path, [f"s{i}" for i in range(6)])
+    elapsed = {}
+    for jobs in (1, 3):
+        started = time.monotonic()
+        outcomes = grade_batch(a1, subs, tmp_path / f"out{jobs}", jobs=jobs, grade=Sleeper(a1.config))
+        elapsed[jobs] = time.monotonic() - started
+        assert [o.state for o in outcomes] == ["graded"] * 6
+    assert elapsed[1] >= 6 and elapsed[3] < 4.5, elapsed
+
+
 def test_results_for_another_assignment_or_older_than_the_submission_are_not_kept(a1, tmp_path):
     sub = _submissions(tmp_path, ["ann"])[0]
     path = tmp_path / "results.json"
@@ -379,11 +397,18 @@ def test_verify_reports_the_mutant_a_weakened_property_lets_through(tmp_path):
     edit(course / "assignments" / A1 / "tests" / "test_forward.py",
          "@given(z=nst.any_arrays(nst.extreme_floats()))\ndef test_tanh_extreme_inputs",
          "@given(z=nst.any_arrays(nst.floats(-5.0, 5.0)))\ndef test_tanh_extreme_inputs")
-    done = nnhw("verify", A1, "--jobs", "2", check=False, env={"NNHW_COURSE_ROOT": str(course), **WIDE}, timeout=600)
+    # at the default 80 columns (no terminal): the table must still show every row whole
+    done = nnhw("verify", A1, "--jobs", "2", check=False, env={"NNHW_COURSE_ROOT": str(course)}, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
-    lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if line.count("│") > 3}
-    assert "no test catches this mutant" in lines["tanh_slide_formula"]
-    assert "no test of tanh fails" in lines["tanh_slide_formula"]
-    for name in ("tanh_as_sigmoid", "solution", "starter"):
-        assert lines[name].rstrip("│ ").endswith("ok"), done.stdout
+    assert max(map(len, done.stdout.splitlines()[:8])) <= 80, done.stdout
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()
+            if line.split() and line.split()[0] in ("solution", "starter", "tanh_slide_formula", "tanh_as_sigmoid")}
+    tests = len(Course(course).assignment(A1).config.tests)
+    for name, ok in (("solution", "✓"), ("starter", "✓"), ("tanh_as_sigmoid", "✓"), ("tanh_slide_formula", "✗")):
+        score, *pattern, verdict = rows[name]
+        assert verdict == ok and len("".join(pattern)) == tests, (name, done.stdout)
+    assert set("".join(rows["starter"][1:-1])) == {"✗"} and set("".join(rows["solution"][1:-1])) == {"·"}
+    assert set("".join(rows["tanh_slide_formula"][1:-1])) == {"·"}  # no test fails any more
+    assert "✗ tanh_slide_formula: no test catches this mutant" in done.stdout
+    assert "✗ tanh_slide_formula: no test of tanh fails" in done.stdout
     assert "Error: 1 submission(s) were not graded as expected" in done.stderr

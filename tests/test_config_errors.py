@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
+from autograder.config import load_config
 from helpers import ROOT, nnhw
 
 A1 = "a1_forward"
@@ -85,6 +86,8 @@ BROKEN_CONFIGS = [
     pytest.param("[limits]", "[limit]", ["unknown key(s) 'limit'", "did you mean 'limits'"],
                  id="unknown-table"),
     pytest.param('id = "a1_forward"', 'id = "a1"', ["[assignment] id", "'a1'", "a1_forward"], id="id-mismatch"),
+    pytest.param("max_file_mb = 16", "max_file_mb = 16\ntotal_budget_s = -5",
+                 ["[limits]", "total_budget_s", "a positive number", "-5"], id="budget-not-positive"),
     pytest.param("[hypothesis]\nmax_examples = 100", "[hypothesis]\nmax_examples = 0",
                  ["[hypothesis]", "max_examples", "a positive integer"], id="not-positive"),
     pytest.param("[tests.test_tanh_matches_reference]\nweight = 1", "[tests.test_tanh_matches_reference]\nweight = ",
@@ -92,6 +95,18 @@ BROKEN_CONFIGS = [
     pytest.param("[tests.test_relu_matches_reference]\nweight = 1", "[tests]\ntest_relu_matches_reference = 1",
                  ["[tests.test_relu_matches_reference] should be a table, got 1"], id="not-a-table"),
 ]
+
+
+def test_every_limit_can_be_set_in_the_config(course):
+    """Each of the sandbox's limits is an instructor's setting; unset ones keep the defaults."""
+    config = course / "assignments" / A1 / "assignment.toml"
+    edit(config, "max_file_mb = 16", "max_file_mb = 8\nmax_answer_mb = 32\nmax_open_files = 128\n"
+                                     "test_budget_s = 45\ntotal_budget_s = 300.5")
+    limits = load_config(config).limits
+    assert (limits.max_file_mb, limits.max_answer_mb, limits.max_open_files) == (8, 32, 128)
+    assert (limits.test_budget, limits.total_budget_s) == (45.0, 300.5)
+    edit(config, "test_budget_s = 45\n", "")
+    assert load_config(config).limits.test_budget == 6 * load_config(config).limits.call_timeout_s
 
 
 @pytest.mark.parametrize("old, new, fragments", BROKEN_CONFIGS)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograder import strategies as nst
 from autograder.check import Check, describe
-from autograder.judge import judge
+from autograder.judge import judge, judge_raises
 from autograder.student import StudentCodeError
 
 # The tensors here are tiny: torch's thread pool only adds overhead (10x on a busy 2-core machine).
@@ -112,7 +112,7 @@ def _call(student, check, function, *args, names=None):
     except StudentCodeError as exc:
         text = str(exc).split("\non these inputs:")[0] if check.hide_inputs else str(exc)
         extra = "\n".join([*check.context, f"formula (slides): {check.formula}" if check.formula else ""])
-        raise StudentCodeError(f"{text}\n{extra}".rstrip()) from None
+        raise StudentCodeError(f"{text}\n{extra}".rstrip(), raised=exc.raised) from None
     if student.mutated:
         names = names or list(check.inputs)
         which = [names[int(i)] if i.isdigit() and int(i) < len(names) else i for i in student.mutated]
@@ -483,19 +483,12 @@ def test_output_delta_rejects_unsupported_pairs(student, reference, pair, z_L):
     y = np.eye(z_L.shape[1])[np.argmax(z_L, axis=1)]
     inputs = {"z_L": z_L, "y_hat": y_hat, "y": y, "loss": loss, "output_activation": output_activation}
     supported = ", ".join(map(repr, PAIRS))
-    check = Explained("output_delta", inputs, f"supported (output_activation, loss) pairs: {supported}")
     with pytest.raises(ValueError):  # the reference sets the standard
         reference.output_delta(z_L.copy(), y_hat.copy(), y.copy(), loss, output_activation)
-    try:
-        got = student.call("output_delta", z_L, y_hat, y, loss, output_activation)
-    except StudentCodeError as exc:
-        if "raised ValueError" in str(exc):
-            return
-        check.fail(f"should raise ValueError for the unsupported pair {pair!r}, but the call failed differently",
-                   str(exc).split("\non these inputs:")[0])
-    check.fail(f"returned a value for the unsupported pair output_activation={output_activation!r}, loss={loss!r}; "
-               "it must raise ValueError (e.g. raise ValueError(f\"unsupported pair ...\")) so that a typo or a "
-               "mismatched loss cannot train silently", f"got: {describe(got)}")
+    judge_raises(student, "output_delta", z_L, y_hat, y, loss, output_activation, inputs=inputs,
+                 why=f"for the unsupported pair output_activation={output_activation!r}, loss={loss!r}",
+                 rule=f"supported (output_activation, loss) pairs: {supported}; anything else must raise "
+                      "ValueError, so that a typo or a mismatched loss cannot train silently")
 
 
 # ---------------------------------------------------------------------------------------
@@ -674,7 +667,7 @@ def test_sgd_step_matches_reference(student, reference, args):
     try:
         got = student.call("sgd_step", *args)  # values only: the next test grades leaving the arguments alone
     except StudentCodeError as exc:
-        raise StudentCodeError(f"{exc}\nformula (slides): {SGD}") from None
+        raise StudentCodeError(f"{exc}\nformula (slides): {SGD}", raised=exc.raised) from None
     expected = reference.sgd_step(*copy.deepcopy(args))
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         check.fail(f"should return a pair (new_weights, new_biases), got {describe(got)}")

@@ -16,9 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder import strategies as nst
-from autograder.check import Check, describe
-from autograder.judge import judge
-from autograder.student import StudentCodeError
+from autograder.check import Check
+from autograder.judge import judge, judge_raises
 
 SHAPE = "H_out = ⌊(H − F + 2P) / S⌋ + 1,  W_out = ⌊(W − F + 2P) / S⌋ + 1"
 CONV = "out[n, k, i, j] = b[k] + Σ_{c,u,v} x_pad[n, c, i·S + u, j·S + v] · w[k, c, u, v]  (no flipping)"
@@ -32,20 +31,6 @@ AVG_POOL = "out[n, c, i, j] = mean of the size × size window;  backward: each i
 
 def t(a):
     return torch.from_numpy(np.array(a, dtype=np.float64))
-
-
-def raises_value_error(student, function, args, inputs, rule):
-    """Pass when the student's ``function(*args)`` raises ValueError; fail with feedback otherwise."""
-    check = Check(function, inputs, rule)
-    try:
-        got = student.call(function, *args)
-    except StudentCodeError as exc:
-        if "raised ValueError" in str(exc):
-            return
-        check.fail("should raise ValueError for these invalid hyperparameters, but failed differently",
-                   str(exc).split("\non these inputs:")[0])
-    check.fail("should raise ValueError for these invalid hyperparameters, but returned a value",
-               f"got: {describe(got)}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -143,9 +128,10 @@ def test_conv_output_shape_rejects_invalid(student, H, W, S, P, K, broken, data)
         H = max(H, W + 2)  # make sure it is the width that does not fit
         F_ = data.draw(st.integers(W + 2 * P + 1, H + 2 * P), label="F")
     args = (H, W, F_, S, P, K)
-    raises_value_error(student, "conv_output_shape", args, dict(zip("H W F S P K".split(), args)),
-                       f"invalid because {broken}: raise ValueError when F < 1, S < 1, P < 0, K < 1, "
-                       "F > H + 2P or F > W + 2P")
+    judge_raises(student, "conv_output_shape", *args, why="for these invalid hyperparameters",
+                 inputs=dict(zip("H W F S P K".split(), args)),
+                 rule=f"invalid because {broken}: raise ValueError when F < 1, S < 1, P < 0, K < 1, "
+                      "F > H + 2P or F > W + 2P")
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,8 +211,8 @@ def test_max_pool_forward_rejects_invalid(student, layer, broken, data):
     """max_pool_forward: raises ValueError when the window does not fit (size > H or W) or size or stride is below 1"""
     x = layer["x"]
     size, stride = _invalid_pool(x.shape[2], x.shape[3], layer["size"], layer["stride"], broken, data)
-    raises_value_error(student, "max_pool_forward", (x, size, stride), {"x": x, "size": size, "stride": stride},
-                       f"invalid because {broken}: {POOL_RULE}")
+    judge_raises(student, "max_pool_forward", x, size, stride, why="for these invalid hyperparameters",
+                 inputs={"x": x, "size": size, "stride": stride}, rule=f"invalid because {broken}: {POOL_RULE}")
 
 
 @given(layer=pool_layers(with_dout=True))
@@ -255,8 +241,8 @@ def test_avg_pool_forward_rejects_invalid(student, layer, broken, data):
     """avg_pool_forward: raises ValueError when the window does not fit (size > H or W) or size or stride is below 1"""
     x = layer["x"]
     size, stride = _invalid_pool(x.shape[2], x.shape[3], layer["size"], layer["stride"], broken, data)
-    raises_value_error(student, "avg_pool_forward", (x, size, stride), {"x": x, "size": size, "stride": stride},
-                       f"invalid because {broken}: {POOL_RULE}")
+    judge_raises(student, "avg_pool_forward", x, size, stride, why="for these invalid hyperparameters",
+                 inputs={"x": x, "size": size, "stride": stride}, rule=f"invalid because {broken}: {POOL_RULE}")
 
 
 @given(layer=pool_layers(with_dout=True))
