@@ -162,11 +162,17 @@ def _print_catch_table(assignment, graded):
         table.add_row(escape(g.name), f"{g.score:g}", _grouped(cells), verdict)
     console.print(table)
     titles = {str(t["number"]): t["name"] for t in graded[0].results.get("tests", [])}
+    weights = {str(spec.number): spec.weight for spec in tests}
+    not_graded = {str(t["number"]) for t in graded[0].results.get("tests", [])  # e.g. CUDA tests without a GPU
+                  if t.get("max_score") == 0 and weights.get(str(t["number"]), 0) > 0}
     for spec in tests:
         number = str(spec.number)
         catches = sum(1 for g in graded if g.kind == "mutant" and
                       any(str(t.get("number")) == number and t["status"] == "failed" for t in g.results["tests"]))
-        count = f"catches {catches:>2}" if catches else "[yellow]catches  0[/]"
+        if number in not_graded:
+            count = "[dim]not graded here[/]"
+        else:
+            count = f"catches {catches:>2}     " if catches else "[yellow]catches  0     [/]"
         console.print(f"  {number:>3}  {count}  {escape(titles.get(number, spec.name))}", highlight=False, soft_wrap=True)
     for g in graded:
         for problem in g.problems:
