@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -316,21 +317,28 @@ def test_a_failed_grader_is_a_zero_row_with_its_reason_and_is_retried(a1, tmp_pa
 
 
 def test_jobs_grade_that_many_submissions_at_once(a1, tmp_path):
-    """Dispatch only (a grader that sleeps): 6 submissions of 1 s each take about 6 s with --jobs 1,
-    about 2 s with --jobs 3, whatever else the machine is busy with."""
-    class Sleeper(FakeGrader):
+    """Dispatch only (a grader that waits a little): --jobs N keeps exactly N graders busy at
+    once, counted rather than timed, so a loaded machine cannot make the test flaky."""
+    class Counting(FakeGrader):
+        def __init__(self, config):
+            super().__init__(config)
+            self.lock, self.active, self.most = threading.Lock(), 0, 0
+
         def __call__(self, *args, **kwargs):
-            time.sleep(1.0)
+            with self.lock:
+                self.active += 1
+                self.most = max(self.most, self.active)
+            time.sleep(0.3)
+            with self.lock:
+                self.active -= 1
             return super().__call__(*args, **kwargs)
 
     subs = _submissions(tmp_path, [f"s{i}" for i in range(6)])
-    elapsed = {}
     for jobs in (1, 3):
-        started = time.monotonic()
-        outcomes = grade_batch(a1, subs, tmp_path / f"out{jobs}", jobs=jobs, grade=Sleeper(a1.config))
-        elapsed[jobs] = time.monotonic() - started
+        grader = Counting(a1.config)
+        outcomes = grade_batch(a1, subs, tmp_path / f"out{jobs}", jobs=jobs, grade=grader)
         assert [o.state for o in outcomes] == ["graded"] * 6
-    assert elapsed[1] >= 6 and elapsed[3] < 4.5, elapsed
+        assert grader.most == jobs, (jobs, grader.most)
 
 
 def test_results_for_another_assignment_or_older_than_the_submission_are_not_kept(a1, tmp_path):
