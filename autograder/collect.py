@@ -18,11 +18,12 @@ import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .submission import safe_zip_parts
 
 METADATA = "submission_metadata.yml"
 IGNORED_NAMES = {"__MACOSX", "__pycache__", ".DS_Store", "Thumbs.db", METADATA}
@@ -116,10 +117,8 @@ def extract_archive(archive, target):
             if sum(e.file_size for e in entries) > MAX_EXPORT_BYTES:
                 raise CollectError(f"{archive}: unpacks to more than {MAX_EXPORT_BYTES >> 30} GB")
             for entry in entries:
-                parts = Path(entry.filename.replace("\\", "/")).parts
-                is_link = stat.S_ISLNK(entry.external_attr >> 16)
-                if (entry.is_dir() or is_link or not parts or ".." in parts or parts[0] in ("/", "")
-                        or "__MACOSX" in parts):
+                parts = safe_zip_parts(entry)
+                if parts is None or "__MACOSX" in parts:
                     continue
                 dest = Path(target).joinpath(*parts)
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,19 @@ class Located:
             self._temp.cleanup()
 
 
+def safe_zip_parts(entry):
+    """The path parts where a zip entry may be unpacked, or None for anything but a plain file
+    inside the target: folders, symlinks, absolute paths, ``..``. Backslashes (zips made on
+    Windows) count as separators."""
+    name = entry.filename.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    is_link = stat.S_ISLNK(entry.external_attr >> 16)
+    if entry.is_dir() or name.endswith("/") or is_link or not parts or ".." in parts \
+            or PurePosixPath(name).is_absolute():
+        return None
+    return parts
+
+
 def _extract(archive, target):
     """Unpack the plain files of ``archive`` into ``target``; returns the names that could not be unpacked."""
     skipped = []
@@ -43,11 +56,8 @@ def _extract(archive, target):
             if sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
                 raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MB")
             for entry in entries:
-                name = entry.filename.replace("\\", "/")  # zips made on Windows may use backslashes
-                parts = PurePosixPath(name).parts
-                is_link = stat.S_ISLNK(entry.external_attr >> 16)
-                if entry.is_dir() or name.endswith("/") or is_link or not parts or ".." in parts \
-                        or PurePosixPath(name).is_absolute():
+                parts = safe_zip_parts(entry)
+                if parts is None:
                     continue
                 dest = target.joinpath(*parts)
                 try:
@@ -55,7 +65,7 @@ def _extract(archive, target):
                     with zf.open(entry) as src, open(dest, "wb") as out:
                         out.write(src.read(MAX_UNZIPPED_BYTES))
                 except Exception:  # noqa: BLE001 - encrypted, corrupt, clashing names: that entry only
-                    skipped.append(name)
+                    skipped.append("/".join(parts))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise SubmissionError(f"{archive.name} is not a valid zip file") from None
     return skipped
