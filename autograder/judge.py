@@ -43,5 +43,5 @@ def judge_raises(student, function, *args, error="ValueError", why, inputs=None,
     except StudentCodeError as exc:
         if exc.raised == error:
             return
-        check.fail(f"should raise {error} {why}, but it failed differently", str(exc).split("\non these inputs:")[0])
+        check.fail(f"should raise {error} {why}, but it failed differently", exc.brief)
     check.fail(f"should raise {error} {why}, but it returned a value instead", f"got: {describe(got)}")

@@ -17,11 +17,12 @@ class StudentCodeError(AssertionError):
 
     ``raised`` is the name of the exception type the student's code raised ("ValueError"),
     or None when it failed some other way, so that tests of "must raise" can tell them apart.
+    ``brief`` is the message without the inputs, for feedback that must not show them.
     """
 
-    def __init__(self, message, raised=None):
-        super().__init__(message)
-        self.raised = raised
+    def __init__(self, brief, raised=None, inputs=None):
+        super().__init__(brief if inputs is None else f"{brief}\non these inputs:\n{inputs}")
+        self.brief, self.raised = brief, raised
 
 
 class StudentCodeAbort(BaseException):
@@ -145,10 +146,11 @@ class Session:
         if not reply.get("ok"):
             error = reply.get("error") or {}
             kind = str(error.get("type"))
-            explanation = self._explain(target, error, inputs)
+            explanation = self._explain(target, error)
             if kind in self.INPUT_INDEPENDENT:
                 raise StudentCodeAbort(explanation)
-            raise StudentCodeError(explanation, raised=kind)
+            crashed = kind != "UngradableResult"  # a crash depends on the inputs: show them
+            raise StudentCodeError(explanation, raised=kind, inputs=_show_inputs(inputs) if crashed else None)
         if not isinstance(answer, dict):
             raise StudentCodeError(f"{target}: the worker sent a malformed answer")
         self.last_mutated = [str(m) for m in answer.get("mutated", [])]
@@ -182,7 +184,7 @@ class Session:
             return None
 
     @staticmethod
-    def _explain(target, error, inputs):
+    def _explain(target, error):
         kind, text = str(error.get("type", "")), str(error.get("message", ""))
         trace = str(error.get("traceback", "")).rstrip()
         if kind == "NotImplementedError":
@@ -194,7 +196,7 @@ class Session:
                     f"tensors, or lists/tuples of them, as the handout says")
         if kind == "ForbiddenAPIError":
             return f"{target}: uses a forbidden API: {text}"
-        return f"{target} raised {kind}: {text}\n{trace}\non these inputs:\n{_show_inputs(inputs)}"
+        return f"{target} raised {kind}: {text}\n{trace}"
 
     def mutated_inputs(self):
         return list(self.last_mutated)

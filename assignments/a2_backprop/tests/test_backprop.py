@@ -110,7 +110,7 @@ def _call(student, check, function, *args, names=None):
     try:
         got = student.call(function, *args)
     except StudentCodeError as exc:
-        text = str(exc).split("\non these inputs:")[0] if check.hide_inputs else str(exc)
+        text = exc.brief if check.hide_inputs else str(exc)
         extra = "\n".join([*check.context, f"formula (slides): {check.formula}" if check.formula else ""])
         raise StudentCodeError(f"{text}\n{extra}".rstrip(), raised=exc.raised) from None
     if student.mutated:
