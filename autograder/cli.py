@@ -146,34 +146,32 @@ def _print_catch_table(assignment, graded):
     each test and counts the mutants it catches, and flags tests that catch none.
     """
     tests = assignment.config.tests
-    numbers = [str(spec.number) for spec in tests]
+    numbers = [spec.number for spec in tests]
+    failed = {g.name: {t.get("number") for t in g.failed_tests()} for g in graded}
     ruler = _grouped([n[-2] if len(n) > 1 else " " for n in numbers]) + "\n" + _grouped([n[-1] for n in numbers])
-    pattern_width = len(_grouped(["·"] * len(numbers)))
     table = Table(title=f"{assignment.id}: which tests fail for which submission (✗ failed, · passed)",
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="ellipsis")  # the one column that gives way
     table.add_column("score", justify="right", no_wrap=True, min_width=5)
-    table.add_column(ruler, no_wrap=True, min_width=pattern_width)
+    table.add_column(ruler, no_wrap=True, min_width=len(_grouped(["·"] * len(numbers))))
     table.add_column("ok?", no_wrap=True, min_width=3)
     for g in graded:
-        status = {str(t.get("number")): t["status"] for t in g.results.get("tests", [])}
-        cells = ["✗" if status.get(n) == "failed" else "·" for n in numbers]
+        cells = ["✗" if n in failed[g.name] else "·" for n in numbers]
         verdict = "[green]✓[/]" if not g.problems else "[red]✗[/]"  # the problems are listed below
         table.add_row(escape(g.name), f"{g.score:g}", _grouped(cells), verdict)
     console.print(table)
-    titles = {str(t["number"]): t["name"] for t in graded[0].results.get("tests", [])}
-    weights = {str(spec.number): spec.weight for spec in tests}
-    not_graded = {str(t["number"]) for t in graded[0].results.get("tests", [])  # e.g. CUDA tests without a GPU
-                  if t.get("max_score") == 0 and weights.get(str(t["number"]), 0) > 0}
+    solution = next(g for g in graded if g.kind == "solution")
+    solution = {t["number"]: t for t in solution.results.get("tests", [])}
     for spec in tests:
-        number = str(spec.number)
-        catches = sum(1 for g in graded if g.kind == "mutant" and
-                      any(str(t.get("number")) == number and t["status"] == "failed" for t in g.results["tests"]))
-        if number in not_graded:
+        catches = sum(1 for g in graded if g.kind == "mutant" and spec.number in failed[g.name])
+        entry = solution.get(spec.number, {})
+        if spec.weight > 0 and entry.get("max_score") == 0:  # skipped here, e.g. a CUDA test without a GPU
             count = "[dim]not graded here[/]"
         else:
-            count = f"catches {catches:>2}     " if catches else "[yellow]catches  0     [/]"
-        console.print(f"  {number:>3}  {count}  {escape(titles.get(number, spec.name))}", highlight=False, soft_wrap=True)
+            count = f"catches {catches:>2}".ljust(15)
+            count = count if catches else f"[yellow]{count}[/]"
+        console.print(f"  {spec.number:>3}  {count}  {escape(entry.get('name', spec.name))}", highlight=False,
+                      soft_wrap=True)
     for g in graded:
         for problem in g.problems:
             console.print(f"[red]✗ {escape(g.name)}: {escape(problem)}[/]", highlight=False, soft_wrap=True)
