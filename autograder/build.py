@@ -12,7 +12,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from . import protocol
+from . import cases as public_case, protocol
+from .environment import LOCK_NAME
+from .portable import portable, portable_inputs, widened
 from .regions import make_stub, strip_markers
 
 ENGINE = Path(__file__).resolve().parent
@@ -38,37 +40,87 @@ def test_titles(assignment):
     return titles
 
 
+def cuda_points(assignment):
+    """Points of the tests that only a GPU grader, or recorded CUDA results, can grade; 0 once recorded."""
+    from .recordings import instructor_warnings
+
+    recorded = _has_cuda_cases(assignment) and not instructor_warnings(assignment.dir)
+    return 0.0 if recorded else sum(spec.weight for spec in assignment.config.tests if spec.cuda)
+
+
+def _has_cuda_cases(assignment):
+    from .recordings import CASES_FILE
+
+    return (assignment.dir / CASES_FILE).is_file()
+
+
+def build_warnings(assignment):
+    """What the instructor should know before uploading the bundle (printed by ``nnhw build``)."""
+    from .recordings import instructor_warnings
+
+    pending = cuda_points(assignment)
+    if not pending:
+        return []
+    total = assignment.config.max_score
+    return [f"{assignment.id}: {pending:g} of {total:g} points need CUDA; on a grader without a GPU (Gradescope) they "
+            f"carry no points, so set the assignment's total there to {total - pending:g}"] + \
+        [f"{assignment.id}: {warning}" for warning in instructor_warnings(assignment.dir)]
+
+
 def points_table(assignment):
     titles = test_titles(assignment)
     visibility = {"visible": "right away", "after_due_date": "after the due date",
                   "after_published": "when grades are published", "hidden": "never (hidden test)"}
+    pending = cuda_points(assignment)
     rows = ["| # | test | points | you see the result |", "|---|---|---|---|"]
     for spec in assignment.config.tests:
-        rows.append(f"| {spec.number} | {titles.get(spec.name, spec.name)} | {spec.weight:g} | "
-                    f"{visibility[spec.visibility]} |")
-    rows.append(f"| | **total** | **{assignment.config.max_score:g}** | |")
+        points = f"{spec.weight:g}" + (" (GPU grader only)" if spec.cuda and pending else "")
+        title = titles.get(spec.name, spec.name).replace("|", "\\|")
+        rows.append(f"| {spec.number} | {title} | {points} | {visibility[spec.visibility]} |")
+    total = assignment.config.max_score
+    if pending:
+        where = "on a GPU grader or with recorded CUDA results" if _has_cuda_cases(assignment) else "on a GPU grader"
+        rows.append(f"| | **total** | **{total - pending:g}**, plus {pending:g} {where} | |")
+    else:
+        rows.append(f"| | **total** | **{total:g}** | |")
     return "\n".join(rows)
 
 
-def handout(assignment):
+#: what students install for the public tests; torch only where the recorded cases hold tensors
+PACKAGES = "numpy and pytest"
+PACKAGES_WITH_TORCH = ("numpy, pytest and PyTorch. Its CPU build is all the public tests need (a few hundred MB,\n"
+                       "not the several GB of the default build): "
+                       "`pip install torch --index-url https://download.pytorch.org/whl/cpu`")
+
+
+def handout(assignment, needs_torch=False):
     text = assignment.handout.read_text(encoding="utf-8")
     if "{{POINTS_TABLE}}" not in text:
         raise ValueError(f"{assignment.handout}: put a line {{{{POINTS_TABLE}}}} where the points table goes")
+    footer = (TEMPLATES / "handout_footer.md").read_text(encoding="utf-8")
     return text.replace("{{POINTS_TABLE}}", points_table(assignment)) + \
-        (TEMPLATES / "handout_footer.md").read_text(encoding="utf-8")
+        footer.replace("{{PACKAGES}}", PACKAGES_WITH_TORCH if needs_torch else PACKAGES)
 
 
 def recorded_cases(assignment):
-    """Run the reference on the assignment's public cases; the outputs become the students' fixtures."""
+    """Run the reference on the assignment's public cases; the outputs become the students' fixtures.
+
+    Inputs and answers are rounded (:mod:`portable`), and answers are computed in float64 whatever the
+    inputs' precision, so the recorded values, and starter/, are the same on every machine."""
     spec = importlib.util.spec_from_file_location(f"nnhw_public_cases_{assignment.id}", assignment.public_cases)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     reference = assignment.load_reference()
+
+    def find(name):
+        return getattr(reference, name)
+
     cases = []
     for case in module.cases():
-        function = getattr(reference, case["function"])
-        expected = function(*copy.deepcopy(case["args"]), **copy.deepcopy(case.get("kwargs", {})))
-        cases.append({**case, "kwargs": case.get("kwargs", {}), "expected": expected})
+        case = portable_inputs({**case, "kwargs": case.get("kwargs", {})})
+        native = public_case.run(find, copy.deepcopy(case))
+        wide = public_case.run(find, widened(copy.deepcopy(case)))
+        cases.append({**case, "expected": portable(wide, like=native)})
     modules = [Path(name).stem for name in assignment.config.files]
     data = {"assignment": assignment.id, "modules": modules, "cases": protocol.to_json_data(cases)}
     return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
@@ -81,11 +133,13 @@ def starter_tree(assignment):
         tree[name] = make_stub(path.read_text(encoding="utf-8"), str(path)).encode()
     for name, path in assignment.given_files().items():
         tree[name] = strip_markers(path.read_text(encoding="utf-8"), str(path)).encode()
-    tree["handout.md"] = handout(assignment).encode()
+    cases = recorded_cases(assignment)
+    tree["handout.md"] = handout(assignment, needs_torch=b'"__tensor__"' in cases).encode()
     tree["tests/test_public.py"] = (TEMPLATES / "test_public.py").read_bytes()
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
-    tree["tests/cases.json"] = recorded_cases(assignment)
+    tree["tests/_nnhw_cases.py"] = (ENGINE / "cases.py").read_bytes()
+    tree["tests/cases.json"] = cases
     return tree
 
 
@@ -140,12 +194,13 @@ def bundle_tree(assignment):
     tree = {}
     tree.update(_files_under(ENGINE.parent, "autograder"))
     tree["pyproject.toml"] = (ENGINE.parent / "pyproject.toml").read_bytes()
+    tree[LOCK_NAME] = (ENGINE.parent / LOCK_NAME).read_bytes()
     tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants",)))
     tree.update(_files_under(root, f"solutions/{assignment.id}"))
     for given in assignment.config.given:
         tree[f"solutions/{given.source}"] = (root / "solutions" / given.source).read_bytes()
-    torch_line = "install_torch\n" if assignment.config.needs_torch else ""
-    tree["setup.sh"] = (TEMPLATES / "setup.sh").read_text().replace("@INSTALL_TORCH@\n", torch_line).encode()
+    no_torch = "" if assignment.config.needs_torch else " --no-torch"
+    tree["setup.sh"] = (TEMPLATES / "setup.sh").read_text().replace("@NO_TORCH@", no_torch).encode()
     tree["run_autograder"] = (TEMPLATES / "run_autograder").read_text().replace("@ASSIGNMENT@", assignment.id).encode()
     return tree
 

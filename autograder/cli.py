@@ -59,7 +59,7 @@ def main():
 @click.option("--check", is_flag=True, help="Write nothing; fail if starter/ is not what the build would write.")
 def build(ids, dist, check):
     """Regenerate starter code, handouts, public tests, student archives and Gradescope bundles."""
-    from .build import build as build_one, stale_files
+    from .build import build as build_one, build_warnings, stale_files
 
     for assignment in _assignments(ids):
         if check:
@@ -70,6 +70,8 @@ def build(ids, dist, check):
             console.print(f"[green]✓[/] starter/{assignment.id} is current")
             continue
         written = build_one(assignment, dist or assignment.course.root / "dist")
+        for warning in build_warnings(assignment):
+            err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
         console.print(f"[green]✓[/] {assignment.id}: " + ", ".join(str(p.relative_to(assignment.course.root))
                                                              if p.is_relative_to(assignment.course.root) else str(p)
                                                              for p in written))
@@ -110,6 +112,10 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
     if quiet:
         return
     print_results(results, f"{assignment_id}: {submission}")
+    drift = (results.get("extra_data") or {}).get("lock_drift")
+    if drift:
+        err.print(f"[yellow]warning:[/] graded with packages other than requirements.lock's ({escape('; '.join(drift))}): "
+                  "the examples drawn, and so the score, may differ from Gradescope's; run scripts/bootstrap")
     if feedback:
         for test in results.get("tests", []):
             if test["status"] != "passed":

@@ -33,6 +33,7 @@ class TestSpec:
     max_examples: int
     tags: tuple = ()
     hide_inputs: bool = False
+    cuda: bool = False      # graded only on a GPU grader, or from recorded CUDA results
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def load_config(path):
             max_examples=spec.get("max_examples", int, max_examples, **whole),
             tags=tuple(spec.get("tags", list, [], check=_strings, expected="a list of strings")),
             hide_inputs=spec.get("hide_inputs", bool, False),
+            cuda=spec.get("cuda", bool, False),
         ))
         spec.done()
     if not tests:

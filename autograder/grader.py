@@ -11,7 +11,7 @@ import traceback
 
 import pytest
 
-from . import results as results_json
+from . import environment, results as results_json
 from .config import ConfigError
 from .plugin import GradingPlugin
 from .student import Session
@@ -61,9 +61,16 @@ def grade(assignment, upload, random_examples=False, keyword=None):
             config = _only(config, outcomes)
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
                                      time.monotonic() - started,
-                                     {"assignment": assignment.id, "examples": plugin.examples})
+                                     {"assignment": assignment.id, "examples": plugin.examples,
+                                      **_graded_with(assignment)})
     finally:
         located.cleanup()
+
+
+def _graded_with(assignment):
+    """The versions behind this grade, and how they differ from the course's lock (if it has one)."""
+    drift = environment.lock_drift(assignment.course.root / environment.LOCK_NAME)
+    return {"versions": environment.graded_with(), **({"lock_drift": drift} if drift else {})}
 
 
 def _check_test_list(assignment, outcomes, keyword):

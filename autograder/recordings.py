@@ -356,8 +356,20 @@ def cuda_available():
         return False
 
 
-def skip_message(assignment_dir):
-    return f"no CUDA recordings yet: run `nnhw record-cuda {Path(assignment_dir).name}` on a GPU machine"
+#: What a student reads for a CUDA test this grader cannot grade: it carries no points here. The
+#: instructor's side of it (which command makes recordings) is `nnhw build`'s warning, not this.
+NOT_GRADED_HERE = "this grader has no GPU and no recorded CUDA results, so this test carries no points here"
+
+
+def instructor_warnings(assignment_dir):
+    """Why graders without a GPU cannot grade the CUDA cases (empty when a valid recording is there)."""
+    assignment_dir = Path(assignment_dir)
+    if not (assignment_dir / CASES_FILE).is_file():
+        return []
+    if load_recording(assignment_dir / RECORDINGS_DIR) is None:
+        return [f"there are no CUDA recordings in {assignment_dir / RECORDINGS_DIR}: run "
+                f"`nnhw record-cuda {assignment_dir.name}` on a GPU machine and commit them"]
+    return [f"{problem}: run `nnhw record-cuda {assignment_dir.name}` again" for problem in problems(assignment_dir)]
 
 
 def cuda_cases(assignment_dir, tag=None, live=None, recordings_dir=None, allow_non_cuda=None):
@@ -390,10 +402,9 @@ def cuda_cases(assignment_dir, tag=None, live=None, recordings_dir=None, allow_n
     allow_non_cuda = bool(override) if allow_non_cuda is None else allow_non_cuda
     recording = load_recording(folder)
     if recording is None:
-        pytest.skip(skip_message(assignment_dir))
+        pytest.skip(NOT_GRADED_HERE)
     if recording.metadata.get("device_type") != "cuda" and not allow_non_cuda:
-        pytest.skip(f"the recordings in {folder.name}/ were made on {recording.metadata.get('device_type')}, "
-                    f"not CUDA: run `nnhw record-cuda {assignment_dir.name}` on a GPU machine")
+        pytest.skip(NOT_GRADED_HERE)  # made on another device: `nnhw build` tells the instructor
     judged = []
     for entry in recording.cases:
         if tag is not None and tag not in entry["tags"]:
@@ -408,6 +419,5 @@ def cuda_cases(assignment_dir, tag=None, live=None, recordings_dir=None, allow_n
             [cpu(g) for g in entry["grads"]] if entry["grads"] is not None else None, "cpu",
             f"{entry['function']}: recorded {recording.describe()}", tuple(entry["tags"])))
     if not judged:
-        pytest.skip(f"the recordings in {folder.name}/ hold no case tagged {tag!r}: "
-                    f"run `nnhw record-cuda {assignment_dir.name}` again")
+        pytest.skip(NOT_GRADED_HERE)  # no case for this test: `nnhw build` tells the instructor
     return judged

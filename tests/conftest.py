@@ -10,6 +10,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from autograder.course import Course  # noqa: E402
 
+try:
+    import torch  # noqa: F401
+    HAVE_TORCH = True
+except ImportError:  # the Python 3.10 run in CI has no torch (its CPU build cannot be fetched there)
+    HAVE_TORCH = False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``needs_torch`` (grading imports torch for every assignment) skip where it is missing;
+    CI's run under Python 3.10 deselects them with ``-m "not needs_torch"``."""
+    if HAVE_TORCH:
+        return
+    skip = pytest.mark.skip(reason="needs torch, which is not installed here")
+    for item in items:
+        if item.get_closest_marker("needs_torch"):
+            item.add_marker(skip)
+
 
 @pytest.fixture(scope="session")
 def course():

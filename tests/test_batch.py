@@ -26,6 +26,8 @@ from batch_submissions import make_submissions
 from helpers import ROOT, nnhw
 from test_config_errors import edit, scratch_course
 
+pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
+
 A1 = "a1_forward"
 WIDE = {"COLUMNS": "250"}  # rich tables unwrapped
 

@@ -12,6 +12,8 @@ import pytest
 from autograder.build import bundle_tree, deterministic_zip, stale_files, starter_tree
 from autograder.regions import solution_functions
 
+pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
+
 
 def assignments(course):
     return course.assignments()
@@ -56,7 +58,10 @@ def test_bundle_layout_matches_gradescope(course, bundle_dir):
             assert not any("/mutants/" in n for n in names)
             for given in assignment.config.given:
                 assert f"solutions/{given.source}" in names
-            assert (b"install_torch\n" in zf.read("setup.sh").split(b"}", 1)[1]) == assignment.config.needs_torch
+            setup = zf.read("setup.sh")
+            assert b"lockinstall.py requirements.lock --group runtime" in setup
+            assert (b"--no-torch" not in setup) == assignment.config.needs_torch
+            assert "requirements.lock" in names and "autograder/lockinstall.py" in names
 
 
 def test_starter_stubs_every_solution_function(course):
@@ -87,3 +92,31 @@ def test_public_tests_pass_on_solution_and_fail_on_starter(course, tmp_path, ass
         shutil.copy(path, starter / name)
     passing = run_public_tests(starter)
     assert passing.returncode == 0, passing.stdout[-3000:]
+
+
+#: gpu_conv.py mutants whose answers are right (they break a rule the public tests cannot see)
+RULE_BREAKERS = {"gpu_calls_F_conv2d", "gpu_getattr_conv2d", "gpu_backward_uses_autograd"}
+
+
+def test_public_tests_catch_a_broken_gpu_layer(course, tmp_path):
+    """gpu_conv.py carries many of a3's points, so its public tests must fail when it is wrong: a syntax error,
+    and each instructor mutant that computes wrong values."""
+    from autograder.mutants import load_mutants, write_mutant_submission
+
+    assignment = course.assignment("a3_cnn")
+    wrong = [m for m in load_mutants(assignment) if m.target == "gpu_conv.py" and m.name not in RULE_BREAKERS]
+    assert len(wrong) >= 3
+    for mutant in wrong:
+        folder = write_mutant_submission(assignment, mutant, tmp_path / mutant.name)
+        shutil.copytree(assignment.starter_dir / "tests", folder / "tests")
+        result = run_public_tests(folder)
+        assert result.returncode == 1 and re.search(r"FAILED .*(conv2d|Conv2d)", result.stdout), \
+            f"{mutant.name}: the public tests did not fail\n{result.stdout[-2000:]}"
+    broken = tmp_path / "syntax"
+    shutil.copytree(assignment.starter_dir, broken)
+    for name, path in assignment.solution_files().items():
+        shutil.copy(path, broken / name)
+    (broken / "gpu_conv.py").write_text((broken / "gpu_conv.py").read_text() + "\ndef broken(:\n")
+    result = run_public_tests(broken)
+    failed = re.findall(r"FAILED tests/test_public.py::test_recorded_case\[([^:\]]+)", result.stdout)
+    assert failed and set(failed) <= {"conv2d", "Conv2dFunction", "Conv2d"}, result.stdout[-2000:]

@@ -178,6 +178,7 @@ def test_submissions_that_are_neither_folder_nor_zip(course, tmp_path):
     assert_clean_error(cli(course, "grade-batch", A1, broken), "holds no submissions", "ignored: notes.txt")
 
 
+@pytest.mark.needs_torch
 def test_tests_that_disagree_with_the_config_stop_the_batch(course, tmp_path):
     """A [tests] table naming a test that does not exist makes every submission fail alike:
     the batch stops after two with the config's message instead of grading a whole class to zero."""

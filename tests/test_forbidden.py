@@ -15,6 +15,8 @@ from autograder.sandbox import Worker
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
+
 PROBE = textwrap.dedent('''
     import importlib
 

@@ -4,6 +4,8 @@ import json
 import shutil
 import zipfile
 
+import hypothesis
+import numpy as np
 import pytest
 
 from autograder import results as results_json
@@ -11,6 +13,8 @@ from autograder.mutants import load_mutants, write_mutant_submission
 from autograder.verify import function_of, verify
 from fake_gradescope import make_container, run_autograder
 from helpers import by_name, grade
+
+pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 
 A1 = "a1_forward"
 
@@ -38,6 +42,9 @@ def test_solution_gets_full_marks_and_valid_results(a1, tmp_path):
     assert results["score"] == a1.config.max_score == sum(t["max_score"] for t in results["tests"])
     assert all(t["status"] == "passed" for t in results["tests"])
     assert [t["number"] for t in results["tests"]] == [t.number for t in a1.config.tests]
+    versions = results["extra_data"]["versions"]  # what decided this grade, for anyone who regrades it
+    assert versions["numpy"] == np.__version__ and versions["hypothesis"] == hypothesis.__version__
+    assert "lock_drift" not in results["extra_data"]  # graded with requirements.lock's versions
     for test in results["tests"]:
         function = function_of(test["name"])
         assert hasattr(a1.load_reference(), function), f"test title {test['name']!r} names no function"

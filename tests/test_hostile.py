@@ -45,6 +45,8 @@ from autograder.course import Course
 from autograder.results import validate
 from fake_gradescope import make_container, run_autograder
 
+pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 REFERENCE = {"a1_forward": ROOT / "solutions/a1_forward/forward.py",

@@ -3,9 +3,13 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
 
 from autograder import protocol
+
+try:
+    import torch
+except ImportError:  # CI's Python 3.10 run has no torch: the tensor tests skip there
+    torch = None
 
 
 def roundtrip(value):
@@ -26,6 +30,7 @@ def test_nested_values_survive_as_data():
     assert decoded["none"] is None and decoded["flag"] is True
 
 
+@pytest.mark.needs_torch
 def test_tensors_carry_dtype_and_device():
     blobs = []
     encoded = protocol.encode(torch.ones(2, dtype=torch.float32, requires_grad=True), lambda a: blobs.append(a) or 0)

@@ -1,11 +1,12 @@
-"""Small fixed inputs for the public tests of a3_cnn/cnn.py (gpu_conv.py is tested separately).
+"""Small fixed inputs for the public tests of a3_cnn: cnn.py (numpy) and gpu_conv.py (torch, CPU).
 
-cases() returns a list of {"name", "function", "args", "kwargs"}; the expected answers come
-from the reference solution. Every input is drawn from a seeded generator, so the list is the
-same on every machine and every run.
+cases() returns a list of {"name", "function", "args", "kwargs"} (gpu_conv.py's also backward and
+module cases: see autograder/cases.py); the expected answers come from the reference solution.
+Every input is drawn from a seeded generator, so the list is the same on every machine and every run.
 """
 
 import numpy as np
+import torch
 
 SEED = 20240303
 
@@ -61,5 +62,36 @@ def cases():
     for C, H, W, D in [(2, 3, 3, 4), (3, 2, 1, 1)]:
         add(f"fc_as_conv: a ({C}, {H}, {W}) volume to {D} output{'s' if D > 1 else ''}", "fc_as_conv",
             rng.standard_normal((C * H * W, D)), rng.standard_normal(D), (C, H, W))
+
+    # --- gpu_conv.py on the CPU: conv2d, Conv2dFunction's backward, the Conv2d module -----------------
+    def tensor(shape, dtype):
+        return torch.from_numpy(rng.standard_normal(shape)).to(dtype)
+
+    gpu_inputs = [
+        ("float64, 3x3 filters, stride 1, padding 1", torch.float64, (2, 3, 5, 5), (4, 3, 3, 3), True, 1, 1),
+        ("float32, non-square 3x2 filters, stride 2, no padding", torch.float32, (1, 2, 6, 5), (3, 2, 3, 2), True, 2, 0),
+        ("float64, no bias, stride 3 larger than the 2x2 filter, padding 1", torch.float64, (1, 1, 7, 7), (2, 1, 2, 2),
+         False, 3, 1),
+        ("float32, (stride, padding) as pairs", torch.float32, (2, 2, 6, 7), (2, 2, 3, 3), True, (2, 1), (1, 0)),
+    ]
+    for what, dtype, x_shape, w_shape, has_bias, stride, padding in gpu_inputs:
+        x, w = tensor(x_shape, dtype), tensor(w_shape, dtype)
+        b = tensor(w_shape[0], dtype) if has_bias else None
+        add(f"conv2d: {what}", "conv2d", x, w, b, stride=stride, padding=padding)
+        s, p = (stride, stride) if isinstance(stride, int) else stride, (padding, padding) if isinstance(padding, int) else padding
+        out_shape = (x_shape[0], w_shape[0], (x_shape[2] + 2 * p[0] - w_shape[2]) // s[0] + 1,
+                     (x_shape[3] + 2 * p[1] - w_shape[3]) // s[1] + 1)
+        add(f"Conv2dFunction: backward, {what}", "Conv2dFunction.apply", x, w, b, s, p)
+        out[-1].update(grad_output=tensor(out_shape, dtype), wrt=[0, 1, 2] if has_bias else [0, 1])
+
+    for what, dtype, args, kwargs, x_shape in [
+        ("float32, 3 → 4 channels, 3x3, padding 1", torch.float32, (3, 4, 3), {"padding": 1}, (2, 3, 5, 5)),
+        ("float64, no bias, (3, 2) kernel, stride 2", torch.float64, (2, 3, (3, 2)), {"stride": 2, "bias": False},
+         (1, 2, 6, 5)),
+    ]:
+        reference = torch.nn.Conv2d(*args, **kwargs)  # the layer whose parameters Conv2d must share
+        state = {name: tensor(tuple(value.shape), dtype) for name, value in reference.state_dict().items()}
+        add(f"Conv2d: parameters and forward, {what}", "Conv2d", *args, **kwargs)
+        out[-1].update(module=True, state_dict=state, inputs=[tensor(x_shape, dtype)])
 
     return out

@@ -165,11 +165,11 @@ def to_json_data(value):
     return encode(value, inline)
 
 
-def from_json_data(data):
-    """Inverse of :func:`to_json_data`."""
+def from_json_data(data, make_tensor=None):
+    """Inverse of :func:`to_json_data` (tensors come back as arrays unless ``make_tensor`` builds them)."""
 
     def outline(ref):
         flat = decode(ref["data"], None)
         return np.array(flat, dtype=np.dtype(ref["dtype"])).reshape(ref["shape"])
 
-    return decode(data, outline)
+    return decode(data, outline, make_tensor)
