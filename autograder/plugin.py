@@ -44,31 +44,19 @@ def _title(item):
     return doc[0].strip() if doc else item.name
 
 
-def feedback(exc):
-    """The text a student reads for a failed test: our own messages as they are, anything else briefly."""
-    if isinstance(exc, (Mismatch, StudentCodeError, StudentCodeAbort)):
+def feedback(exc, hide_inputs=False):
+    """The text a student reads for a failed test: our own feedback rendered (without the inputs when
+    the test hides them), anything else briefly."""
+    if isinstance(exc, (Mismatch, StudentCodeError)):
+        return exc.feedback.render(hide_inputs)
+    if isinstance(exc, StudentCodeAbort):
         return str(exc)
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return feedback(exc.exceptions[0])
+        return feedback(exc.exceptions[0], hide_inputs)
     notes = "\n".join(getattr(exc, "__notes__", []))
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (in the test at line {last[0].lineno})" if last else ""
     return f"the test could not check your answer{where}: {type(exc).__name__}: {exc}\n{notes}".strip()
-
-
-def without_inputs(text):
-    """Feedback for a test whose inputs stay secret: drop every ``inputs:`` block (and its indented lines)."""
-    kept, hiding = [], False
-    for line in text.splitlines():
-        if line.rstrip().endswith("inputs:"):
-            hiding = True
-            kept.append(line.rstrip() + " (hidden for this test)")
-            continue
-        if hiding and line.startswith(" "):
-            continue
-        hiding = False
-        kept.append(line)
-    return "\n".join(kept)
 
 
 class GradingPlugin:
@@ -136,10 +124,9 @@ class GradingPlugin:
             reason = reason.removeprefix("Skipped: ")
             self.outcomes[item.name] = Outcome(item.name, _title(item), False, f"not graded here: {reason}", True)
         elif report.when == "call" or (report.failed and previous is None):
-            output = "" if report.passed else feedback(call.excinfo.value)[:MAX_OUTPUT]
             spec = self.config.test(item.name)
-            if spec is not None and spec.hide_inputs:
-                output = without_inputs(output)
+            hide = spec is not None and spec.hide_inputs
+            output = "" if report.passed else feedback(call.excinfo.value, hide)[:MAX_OUTPUT]
             self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output)
         elif report.failed and previous is not None and previous.passed:  # teardown failed after a pass
             self.outcomes[item.name] = Outcome(item.name, previous.title, False, feedback(call.excinfo.value))

@@ -52,9 +52,15 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
     return results
 
 
-def failure(message, execution_time=None):
-    """The results of a run that could not grade anything: zero, and why."""
+def failure(message, execution_time=None, misconfigured=False):
+    """The results of a run that could not grade anything: zero, and why.
+
+    ``misconfigured`` marks the assignment (not the submission) as the cause, for machines to read:
+    ``extra_data["misconfigured"]`` is true, so a batch can stop without matching any wording.
+    """
     results = {"score": 0.0, "output": message[:MAX_OUTPUT], "output_format": "text", "tests": []}
+    if misconfigured:
+        results["extra_data"] = {"misconfigured": True}
     if execution_time is not None:
         results["execution_time"] = round(execution_time, 3)
     return results
