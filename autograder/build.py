@@ -44,8 +44,10 @@ def points_table(assignment):
                   "after_published": "when grades are published", "hidden": "never (hidden test)"}
     rows = ["| # | test | points | you see the result |", "|---|---|---|---|"]
     for spec in assignment.config.tests:
-        rows.append(f"| {spec.number} | {titles.get(spec.name, spec.name)} | {spec.weight:g} | "
-                    f"{visibility[spec.visibility]} |")
+        if spec.leaderboard is not None:
+            continue
+        title = titles.get(spec.name, spec.name).replace("|", "\\|")  # a | in a title would split the cell
+        rows.append(f"| {spec.number} | {title} | {spec.weight:g} | {visibility[spec.visibility]} |")
     rows.append(f"| | **total** | **{assignment.config.max_score:g}** | |")
     return "\n".join(rows)
 
@@ -85,6 +87,7 @@ def starter_tree(assignment):
     tree["tests/test_public.py"] = (TEMPLATES / "test_public.py").read_bytes()
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
+    tree["tests/_nnhw_diagnosis.py"] = (ENGINE / "diagnosis.py").read_bytes()
     tree["tests/cases.json"] = recorded_cases(assignment)
     return tree
 

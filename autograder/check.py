@@ -30,23 +30,26 @@ class Feedback:
         self.inputs, self.formula, self.diagnosis = inputs, formula, diagnosis
         self.context, self.hidden, self.misconfigured = [c for c in context if c], hidden, misconfigured
 
-    def render(self, hide_inputs=False):
-        """The text a student reads; inputs are left out when this feedback or the caller hides them."""
-        lines = [f"{self.function}: {self.problem}" if self.function else self.problem, *self.details]
+    def render(self, hide_inputs=False, max_lines=None):
+        """The text a student reads; inputs are left out when this feedback or the caller hides them, and
+        summarised by their shapes when the whole text would run past ``max_lines``."""
+        head = [f"{self.function}: {self.problem}" if self.function else self.problem, *self.details]
         if self.diagnosis:
-            lines.append(f"likely cause: {self.diagnosis}")
-        lines += self.context
+            head.append(f"likely cause: {self.diagnosis}")
+        head += self.context
+        tail = [f"formula (slides): {self.formula}"] if self.formula else []
+        inputs = []
         if self.inputs:
             if self.hidden or hide_inputs:
-                lines.append("inputs: (hidden for this test)")
+                inputs = ["inputs: (hidden for this test)"]
             elif isinstance(self.inputs, str):
-                lines += ["inputs:", self.inputs]
+                inputs = ["inputs:", self.inputs]
             else:
-                lines.append("inputs:")
-                lines += ["  " + f"{name} = {describe(v)}".replace("\n", "\n    ") for name, v in self.inputs.items()]
-        if self.formula:
-            lines.append(f"formula (slides): {self.formula}")
-        return "\n".join(lines)
+                inputs = ["inputs:"] + ["  " + f"{name} = {describe(v)}".replace("\n", "\n    ")
+                                        for name, v in self.inputs.items()]
+                if max_lines and len("\n".join(head + inputs + tail).splitlines()) > max_lines:
+                    inputs = ["inputs: " + "; ".join(f"{name} = {summary(v)}" for name, v in self.inputs.items())]
+        return "\n".join(head + inputs + tail)
 
     def __str__(self):
         return self.render()
@@ -99,9 +102,18 @@ def describe(value, limit=40):
     return text if len(text) < 300 else text[:300] + " ..."
 
 
+def summary(value):
+    """One line for an input: its type and shape, the shapes of a list's arrays, or a short value."""
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+        return f"{type(value).__name__} of {len(value)} arrays, shapes " + ", ".join(str(tuple(v.shape)) for v in value)
+    return describe(value, 0).split("\n")[0]
+
+
 def _body(array, limit):
     if array.size == 0:
         return " (empty)"
+    if limit == 0:
+        return ""
     if array.size > limit:
         return f" (too large to show; first values {np.array2string(array.ravel()[:6], precision=6)})"
     return "\n" + np.array2string(array, precision=6, max_line_width=100)

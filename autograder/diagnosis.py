@@ -87,8 +87,14 @@ def nonfinite_relation(got, expected, inputs):
 
 
 def _arrays(inputs):
-    return {name: value for name, value in (inputs or {}).items()
-            if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size}
+    """The float array inputs by name, the items of list inputs as ``name[i]`` (e.g. ``biases[0]``)."""
+    found = {}
+    for name, value in (inputs or {}).items():
+        items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
+        for i, item in items:
+            if isinstance(item, np.ndarray) and item.dtype.kind == "f" and item.size:
+                found[name if i is None else f"{name}[{i}]"] = item
+    return found
 
 
 def factors(m=None, d=None):

@@ -71,7 +71,8 @@ def test_numbers_print_plainly():
 
 def test_outputs_are_named_as_the_contract_names_them():
     with pytest.raises(Mismatch) as info:
-        Check("conv_backward", outputs=("dx", "dw", "db")).matches((np.zeros(2), np.ones(2)), (np.zeros(2), np.zeros(2)))
+        Check("conv_backward", outputs=("dx", "dw", "db")).matches((np.zeros(2), np.ones(2), np.ones(1)),
+                                                                   (np.zeros(2), np.zeros(2), np.ones(1)))
     assert "wrong values in dw" in str(info.value)
     with pytest.raises(Mismatch) as info:
         Check("mlp_forward", outputs=("zs", "activations")).matches(
