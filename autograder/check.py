@@ -92,6 +92,8 @@ def describe(value, limit=40):
         device = getattr(value, "nnhw_device", str(value.device))
         return f"tensor {str(value.dtype).replace('torch.', '')} on {device}, shape {tuple(value.shape)}" + \
             _body(_as_numpy(value), limit)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return number(value[()])
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array, shape {value.shape}" + _body(value, limit)
     if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) or _is_tensor(v) for v in value):

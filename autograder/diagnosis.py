@@ -98,15 +98,17 @@ def _arrays(inputs):
 
 
 def factors(m=None, d=None):
-    """The constant factors a common bug introduces, with what each one means."""
+    """The constant factors a common bug introduces, with what each one means. When the batch size m
+    or the row width d is itself 2 (or m = d), two causes give the same factor; both are listed, and
+    the caller then claims neither."""
     named = [(-1.0, "the sign is flipped: the result is −1 times the expected one"),
              (2.0, "a factor 2 too large: a missing ½ (e.g. the ½ of 1/(2m)), or a term counted twice"),
              (0.5, "a factor 2 too small: an extra ½, or a term that should count twice")]
-    if m and m > 2:
+    if m and m > 1:
         named += [(float(m), f"m = {m} times too large: the 1/m of the mean over the m rows of the batch is "
                              "missing"),
                   (1.0 / m, f"m = {m} times too small: divided by m (the batch size) once too often")]
-    if d and d > 2 and d != m:
+    if d and d > 1:
         named += [(1.0 / d, f"{d} times too small ({d} = the number of columns): averaged over every entry "
                             "instead of summing over the units of a row and averaging over the rows")]
     return named
@@ -117,9 +119,8 @@ def value_relations(got, expected, inputs, m=None, d=None):
     found = []
     if not _substantial(expected):
         return found
-    for factor, message in factors(m, d):
-        if close(got, factor * expected):
-            found.append(message)
+    matching = [message for factor, message in factors(m, d) if close(got, factor * expected)]
+    found += matching if len(matching) == 1 else matching * 2  # two causes for one factor: claim neither
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and not close(expected, expected.T) and \
             close(got, expected.T):
         found.append("the result is the transpose of the expected one")

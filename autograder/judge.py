@@ -90,6 +90,17 @@ def judge(student, reference, function, *args, formula=None, rtol=None, atol=Non
     return got
 
 
+def compare(check, got, expected, what=None, candidates=(), m=None):
+    """``check.matches``, naming the likely cause where a known bug (``candidates``: ``(answer, message)``)
+    or a generic relation (a factor m, a sign, ...) explains the difference."""
+    previous = check.diagnose
+    check.diagnose = Diagnoser(check.inputs, candidates, m)
+    try:
+        check.matches(got, expected, what)
+    finally:
+        check.diagnose = previous
+
+
 def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False):
     """Grade a call that must raise ``error`` (a type name), e.g. for hyperparameters that make no sense.
 
