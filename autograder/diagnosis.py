@@ -135,6 +135,8 @@ def _additive(got, expected, inputs):
     for name, value in _arrays(inputs).items():
         if not _substantial(value) or value.ndim > got.ndim:
             continue
+        if value.ndim == 1 and got.ndim == 4 and value.shape[0] == got.shape[1] != got.shape[-1]:
+            value = value.reshape(1, -1, 1, 1)  # one value per channel (NCHW), as a conv layer's bias
         try:
             term = np.broadcast_to(value, got.shape)
         except ValueError:
@@ -223,7 +225,8 @@ class Diagnoser:
 
 def modified_arguments(function, args, kwargs, names):
     """Candidates for "the right formula applied to a modified argument": a matrix used transposed,
-    a kernel flipped, an argument negated or halved/doubled. ``function`` is the reference."""
+    a kernel flipped, an argument negated or halved/doubled. ``function`` is the reference. Of several
+    4-D arguments only the last is taken for a kernel: in every conv signature the data come first."""
     found = []
     arrays = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
 
@@ -232,12 +235,13 @@ def modified_arguments(function, args, kwargs, names):
         changed[i] = value
         return lambda: function(*changed, **kwargs)
 
+    kernels = [i for i in arrays if args[i].ndim == 4]
     for i in arrays:
         a, name = args[i], names[i] if i < len(names) else f"argument {i}"
         if a.ndim == 2 and a.shape[0] == a.shape[1] > 1 and not np.array_equal(a, a.T):
             found.append((call_with(i, a.T.copy()), f"{name} is used transposed ({name}.T): check which axis of "
                                                     f"{name} is which (W is (d_in, d_out) in z = h W + b)"))
-        if a.ndim == 4 and a.shape[-1] * a.shape[-2] > 1:
+        if kernels and i == kernels[-1] and a.shape[-1] * a.shape[-2] > 1:  # the kernel follows the data
             found.append((call_with(i, a[..., ::-1, ::-1].copy()),
                           f"the kernel {name} is flipped (that is a convolution in the maths sense); the layer is a "
                           "cross-correlation, as torch computes it: w[k, c, u, v] multiplies x[.., i·S + u, j·S + v]"))

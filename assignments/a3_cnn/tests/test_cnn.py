@@ -162,7 +162,8 @@ def test_conv_forward_matches_reference(student, reference, layer):
 def test_conv_backward_matches_reference(student, reference, layer):
     """conv_backward: dx, dw, db match the reference and torch autograd (padding 0 too, overlapping windows add up)"""
     judge(student, reference, "conv_backward", layer["dout"], layer["x"], layer["w"], layer["b"],
-          stride=layer["stride"], pad=layer["pad"], formula=CONV_BACK, torch_judge=torch_conv_backward)
+          stride=layer["stride"], pad=layer["pad"], formula=CONV_BACK, torch_judge=torch_conv_backward,
+          outputs=("dx", "dw", "db"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -218,15 +219,46 @@ def test_max_pool_forward_rejects_invalid(student, layer, broken, data):
 @given(layer=pool_layers(with_dout=True))
 def test_max_pool_backward_matches_reference(student, reference, layer):
     """max_pool_backward: matches the reference and torch autograd (overlapping windows add up)"""
-    judge(student, reference, "max_pool_backward", layer["dout"], layer["x"], layer["size"], layer["stride"],
-          formula=MAX_POOL_BACK, torch_judge=torch_pool_backward(F.max_pool2d))
+    args = (layer["dout"], layer["x"], layer["size"], layer["stride"])
+    judge(student, reference, "max_pool_backward", *args, formula=MAX_POOL_BACK,
+          torch_judge=torch_pool_backward(F.max_pool2d), candidates=_pool_bugs(args))
+
+
+def _pool_backward_variant(dout, x, size, stride, every_tie=False, assign=False):
+    """max_pool_backward as two common bugs compute it: every tied maximum gets the gradient, or a window's
+    gradient is assigned (=) where overlapping windows must add up (+=). For the likely-cause line only."""
+    dx = np.zeros_like(x)
+    N, C, H_out, W_out = dout.shape
+    for n, c, i, j in np.ndindex(N, C, H_out, W_out):
+        window = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
+        hits = np.argwhere(window == window.max()) if every_tie else [np.unravel_index(np.argmax(window), window.shape)]
+        for u, v in hits:
+            if assign:
+                dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]
+            else:
+                dx[n, c, i * stride + u, j * stride + v] += dout[n, c, i, j]
+    return dx
+
+
+POOL_BUGS = [
+    (dict(every_tie=True), "on a tie every maximum of the window gets the gradient; only the first one in "
+                           "row-major order should (np.argmax picks it)"),
+    (dict(assign=True), "where windows overlap, a later window's gradient replaces an earlier one (dx[...] = ...); "
+                        "they must add up (dx[...] += ...)"),
+]
+
+
+def _pool_bugs(args):
+    return [(lambda bug=bug: _pool_backward_variant(*args, **bug), message) for bug, message in POOL_BUGS]
 
 
 @given(layer=pool_layers(ties=True, with_dout=True, overlapping=True))
 def test_max_pool_backward_ties(student, reference, layer):
     """max_pool_backward: on a tie the first maximum in row-major order gets the gradient, as in torch (integer inputs, overlapping windows)"""
-    judge(student, reference, "max_pool_backward", layer["dout"], layer["x"], layer["size"], layer["stride"],
-          formula=MAX_POOL_BACK, torch_judge=torch_pool_backward(F.max_pool2d))
+    args = (layer["dout"], layer["x"], layer["size"], layer["stride"])
+    judge(student, reference, "max_pool_backward", *args, formula=MAX_POOL_BACK,
+          torch_judge=torch_pool_backward(F.max_pool2d),
+          candidates=_pool_bugs(args))
 
 
 @given(layer=pool_layers())
@@ -266,7 +298,8 @@ def test_fc_as_conv_matches_fc_layer(student, reference, dims, data):
     b = data.draw(nst.dense_arrays((D,)), label="b")
     x = data.draw(nst.dense_arrays((N, C, H, W_in)), label="x")
     formula = "filter d = column d of W laid out as a (C, H, W) volume in the order x.reshape(N, −1) flattens it"
-    w_conv, b_conv = judge(student, reference, "fc_as_conv", W, b, (C, H, W_in), formula=formula)
+    w_conv, b_conv = judge(student, reference, "fc_as_conv", W, b, (C, H, W_in), formula=formula,
+                           outputs=("w_conv", "b_conv"))
     fc = (x.reshape(N, -1) @ W + b).reshape(N, D, 1, 1)
     conv = F.conv2d(t(x), t(w_conv), t(b_conv)).numpy()
     Check("fc_as_conv", {"W": W, "b": b, "in_shape": (C, H, W_in), "x": x}, formula).matches(
