@@ -99,8 +99,7 @@ def _arrays(inputs):
 
 def factors(m=None, d=None):
     """The constant factors a common bug introduces, with what each one means. When the batch size m
-    or the row width d is itself 2 (or m = d), two causes give the same factor; both are listed, and
-    the caller then claims neither."""
+    or the row width d is itself 2 (or m = d), two causes give the same factor; both are listed."""
     named = [(-1.0, "the sign is flipped: the result is −1 times the expected one"),
              (2.0, "a factor 2 too large: a missing ½ (e.g. the ½ of 1/(2m)), or a term counted twice"),
              (0.5, "a factor 2 too small: an extra ½, or a term that should count twice")]
@@ -119,8 +118,10 @@ def value_relations(got, expected, inputs, m=None, d=None):
     found = []
     if not _substantial(expected):
         return found
-    matching = [message for factor, message in factors(m, d) if close(got, factor * expected)]
-    found += matching if len(matching) == 1 else matching * 2  # two causes for one factor: claim neither
+    whole = np.array_equal(expected, np.round(expected))  # whole numbers: a factor fits by coincidence too often
+    matching = [message for factor, message in factors(m, d) if not whole and close(got, factor * expected)]
+    if matching:  # m or d equal to 2 gives one factor two causes: name both, as alternatives
+        found.append(matching[0] if len(matching) == 1 else "either " + ", or ".join(matching))
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and not close(expected, expected.T) and \
             close(got, expected.T):
         found.append("the result is the transpose of the expected one")
@@ -209,16 +210,21 @@ class Diagnoser:
 
     def __call__(self, got, expected, path=()):
         got, expected = np.asarray(got), np.asarray(expected)
+        explained = []
         for i, (_, message) in enumerate(self.candidates):
             value = at(self.candidate(i), path)
-            if value is not None and not close(value, expected) and close(got, value):
-                return message
+            if value is not None and not close(value, expected) and close(got, value) and message not in explained:
+                explained.append(message)
+        if explained:  # two known bugs that agree on this example: no telling which
+            return explained[0] if len(explained) == 1 else None
         if got.shape != expected.shape:
             return shape_relation(got, expected)
         if got.dtype.kind not in "fc" or expected.dtype.kind not in "fc":
             return None
         if not np.isfinite(got).all() and np.isfinite(expected).all():
             return nonfinite_relation(got, expected, self.inputs)
+        if expected.size < 2:
+            return None  # one number: a factor or a term fits it by coincidence too often
         found = value_relations(got.astype(np.float64), expected.astype(np.float64), self.inputs, self.m, self.d)
         return found[0] if len(found) == 1 else None
 

@@ -14,6 +14,19 @@ SOFTMAX = "softmax(z)_j = e^(z_j) / Σ_k e^(z_k), per row"
 MLP_OUTPUTS = ("zs", "activations")
 
 
+def loss_bugs(terms, m, log_likelihood=False, half=False):
+    """What common bugs make of a batch-mean loss L = 1/m Σ terms: known wrong answers for the feedback."""
+    total, size = float(np.sum(terms)), terms.size
+    bugs = [(total, "the 1/m is missing: L is the mean over the m rows of the batch, not the sum"),
+            (total / size, f"averaged over all m·d = {size} entries (np.mean); L sums over a row's output units and "
+                           "averages over the m rows only")]
+    if log_likelihood:
+        bugs.append((-total / m, "the sign is flipped: the loss is the NEGATIVE log-likelihood, with a leading minus"))
+    if half:
+        bugs.append((2 * total / m, "the ½ of 1/(2m) is missing"))
+    return bugs
+
+
 def torch_of(function):
     """A numpy-in, numpy-out torch function in float64: torch as a second judge."""
     return lambda *arrays: function(*(torch.from_numpy(np.array(a)) for a in arrays)).numpy()
@@ -111,6 +124,7 @@ def test_mse_loss_matches_reference(student, reference, dims, data):
     """mse_loss: 1/(2m) Σ‖y − ŷ‖² matches the reference and torch (m = rows)"""
     y_hat, y = data.draw(nst.arrays(dims), label="y_hat"), data.draw(nst.arrays(dims), label="y")
     judge(student, reference, "mse_loss", y_hat, y, formula="L = 1/(2m) Σ_i ‖y_i − ŷ_i‖²",
+          candidates=loss_bugs((y - y_hat) ** 2 / 2, len(y), half=True),
           torch_judge=torch_of(lambda p, t: torch.nn.functional.mse_loss(p, t, reduction="sum") / (2 * len(t))))
 
 
@@ -119,8 +133,12 @@ def test_binary_cross_entropy_matches_reference(student, reference, dims, data):
     """binary_cross_entropy: −1/m Σ[y log ŷ + (1−y) log(1−ŷ)] matches the reference and torch"""
     y_hat = data.draw(nst.probabilities(dims), label="y_hat")
     y = data.draw(st.one_of(nst.probabilities(dims), nst.arrays(dims, st.sampled_from([0.0, 1.0]))), label="y")
+    m = len(y)
     judge(student, reference, "binary_cross_entropy", y_hat, y,
           formula="L = −1/m Σ [y log ŷ + (1 − y) log(1 − ŷ)]  (note the minus sign)",
+          candidates=[*loss_bugs(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)), m, log_likelihood=True),
+                      (float(-np.sum(y * np.log(y_hat)) / m), "only the y log ŷ term: the (1 − y) log(1 − ŷ) term, "
+                                                              "for the targets y = 0, is missing")],
           torch_judge=torch_of(lambda p, t: torch.nn.functional.binary_cross_entropy(p, t, reduction="sum")
                                / len(t)))
 
@@ -131,6 +149,7 @@ def test_cross_entropy_matches_reference(student, reference, dims, data):
     y_hat = data.draw(nst.probability_rows(*dims), label="y_hat")
     y = data.draw(nst.one_hot(*dims), label="y")
     judge(student, reference, "cross_entropy", y_hat, y, formula="L = −1/m Σ_i Σ_j y_ij log ŷ_ij",
+          candidates=loss_bugs(-(y * np.log(np.where(y > 0, y_hat, 1.0))), len(y), log_likelihood=True),
           torch_judge=torch_of(lambda p, t: torch.nn.functional.nll_loss(torch.log(p), t.argmax(1),
                                                                          reduction="sum") / len(t)))
 

@@ -48,8 +48,7 @@ class Feedback:
                 inputs = ["inputs:"] + ["  " + f"{name} = {describe(v)}".replace("\n", "\n    ")
                                         for name, v in self.inputs.items()]
                 if max_lines and len("\n".join(head + inputs + tail).splitlines()) > max_lines:
-                    inputs = ["inputs: " + "; ".join(f"{name} = {describe(v, 0)}".split("\n")[0]
-                                                     for name, v in self.inputs.items())]
+                    inputs = ["inputs: " + "; ".join(f"{name} = {summary(v)}" for name, v in self.inputs.items())]
         return "\n".join(head + inputs + tail)
 
     def __str__(self):
@@ -93,6 +92,8 @@ def describe(value, limit=40):
         device = getattr(value, "nnhw_device", str(value.device))
         return f"tensor {str(value.dtype).replace('torch.', '')} on {device}, shape {tuple(value.shape)}" + \
             _body(_as_numpy(value), limit)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return number(value[()])
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array, shape {value.shape}" + _body(value, limit)
     if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) or _is_tensor(v) for v in value):
@@ -101,6 +102,13 @@ def describe(value, limit=40):
         return f"{kind} of {len(value)}:{items}"
     text = number(value) if isinstance(value, (int, float, complex, np.number, np.bool_)) else repr(value)
     return text if len(text) < 300 else text[:300] + " ..."
+
+
+def summary(value):
+    """One line for an input: its type and shape, the shapes of a list's arrays, or a short value."""
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+        return f"{type(value).__name__} of {len(value)} arrays, shapes " + ", ".join(str(tuple(v.shape)) for v in value)
+    return describe(value, 0).split("\n")[0]
 
 
 def _body(array, limit):

@@ -98,15 +98,17 @@ def _arrays(inputs):
 
 
 def factors(m=None, d=None):
-    """The constant factors a common bug introduces, with what each one means."""
+    """The constant factors a common bug introduces, with what each one means. When the batch size m
+    or the row width d is itself 2 (or m = d), two causes give the same factor; both are listed, and
+    the caller then claims neither."""
     named = [(-1.0, "the sign is flipped: the result is −1 times the expected one"),
              (2.0, "a factor 2 too large: a missing ½ (e.g. the ½ of 1/(2m)), or a term counted twice"),
              (0.5, "a factor 2 too small: an extra ½, or a term that should count twice")]
-    if m and m > 2:
+    if m and m > 1:
         named += [(float(m), f"m = {m} times too large: the 1/m of the mean over the m rows of the batch is "
                              "missing"),
                   (1.0 / m, f"m = {m} times too small: divided by m (the batch size) once too often")]
-    if d and d > 2 and d != m:
+    if d and d > 1:
         named += [(1.0 / d, f"{d} times too small ({d} = the number of columns): averaged over every entry "
                             "instead of summing over the units of a row and averaging over the rows")]
     return named
@@ -117,9 +119,8 @@ def value_relations(got, expected, inputs, m=None, d=None):
     found = []
     if not _substantial(expected):
         return found
-    for factor, message in factors(m, d):
-        if close(got, factor * expected):
-            found.append(message)
+    matching = [message for factor, message in factors(m, d) if close(got, factor * expected)]
+    found += matching if len(matching) == 1 else matching * 2  # two causes for one factor: claim neither
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and not close(expected, expected.T) and \
             close(got, expected.T):
         found.append("the result is the transpose of the expected one")
@@ -134,6 +135,8 @@ def _additive(got, expected, inputs):
     for name, value in _arrays(inputs).items():
         if not _substantial(value) or value.ndim > got.ndim:
             continue
+        if value.ndim == 1 and got.ndim == 4 and value.shape[0] == got.shape[1] != got.shape[-1]:
+            value = value.reshape(1, -1, 1, 1)  # one value per channel (NCHW), as a conv layer's bias
         try:
             term = np.broadcast_to(value, got.shape)
         except ValueError:
@@ -222,7 +225,8 @@ class Diagnoser:
 
 def modified_arguments(function, args, kwargs, names):
     """Candidates for "the right formula applied to a modified argument": a matrix used transposed,
-    a kernel flipped, an argument negated or halved/doubled. ``function`` is the reference."""
+    a kernel flipped, an argument negated or halved/doubled. ``function`` is the reference. Of several
+    4-D arguments only the last is taken for a kernel: in every conv signature the data come first."""
     found = []
     arrays = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
 
@@ -231,12 +235,13 @@ def modified_arguments(function, args, kwargs, names):
         changed[i] = value
         return lambda: function(*changed, **kwargs)
 
+    kernels = [i for i in arrays if args[i].ndim == 4]
     for i in arrays:
         a, name = args[i], names[i] if i < len(names) else f"argument {i}"
         if a.ndim == 2 and a.shape[0] == a.shape[1] > 1 and not np.array_equal(a, a.T):
             found.append((call_with(i, a.T.copy()), f"{name} is used transposed ({name}.T): check which axis of "
                                                     f"{name} is which (W is (d_in, d_out) in z = h W + b)"))
-        if a.ndim == 4 and a.shape[-1] * a.shape[-2] > 1:
+        if kernels and i == kernels[-1] and a.shape[-1] * a.shape[-2] > 1:  # the kernel follows the data
             found.append((call_with(i, a[..., ::-1, ::-1].copy()),
                           f"the kernel {name} is flipped (that is a convolution in the maths sense); the layer is a "
                           "cross-correlation, as torch computes it: w[k, c, u, v] multiplies x[.., i·S + u, j·S + v]"))
