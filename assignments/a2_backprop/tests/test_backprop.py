@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder import strategies as nst
-from autograder.check import Check, describe
+from autograder.check import Check, describe, number
 from autograder.diagnosis import close
 from autograder.gradcheck import match_numeric, numeric_check, numeric_gradient
 from autograder.judge import call, compare, judge, judge_raises
@@ -734,9 +734,9 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
             after = _losses_after_steps(reference, *copy.deepcopy(args))
         if after is not None and close(g, after[k]) and not close(after[k], e):
             check.fail(f"{what} is the minibatch loss AFTER step {k}; record it BEFORE the step (from the forward "
-                       "pass that the gradients come from)", f"expected {e!r}, got {g!r}")
+                       "pass that the gradients come from)", f"expected {number(e)}, got {number(g)}")
         if isinstance(g, (float, np.floating)) and math.isfinite(g) and not close(g, e):
-            check.fail(f"wrong value in {what}", f"expected {e!r}, got {float(g)!r}")
+            check.fail(f"wrong value in {what}", f"expected {number(e)}, got {number(g)}")
         check.matches(g, e, what)
     check.note = ""
     for name, index in (("weights", 0), ("biases", 1)):

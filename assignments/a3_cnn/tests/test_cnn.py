@@ -161,9 +161,19 @@ def test_conv_forward_matches_reference(student, reference, layer):
 @given(layer=conv_layers(with_dout=True))
 def test_conv_backward_matches_reference(student, reference, layer):
     """conv_backward: dx, dw, db match the reference and torch autograd (padding 0 too, overlapping windows add up)"""
-    judge(student, reference, "conv_backward", layer["dout"], layer["x"], layer["w"], layer["b"],
-          stride=layer["stride"], pad=layer["pad"], formula=CONV_BACK, torch_judge=torch_conv_backward,
-          outputs=("dx", "dw", "db"))
+    args = (layer["dout"], layer["x"], layer["w"], layer["b"])
+    options = dict(stride=layer["stride"], pad=layer["pad"])
+    N = layer["x"].shape[0]
+
+    def variant(change):
+        return lambda: change(*reference.conv_backward(*args, **options))
+
+    judge(student, reference, "conv_backward", *args, **options, formula=CONV_BACK, torch_judge=torch_conv_backward,
+          outputs=("dx", "dw", "db"), candidates=[
+              (variant(lambda dx, dw, db: (dx, dw, db / N)),
+               f"db is divided by N = {N}, a mean over the batch; db[k] sums dout over n, i and j"),
+              (variant(lambda dx, dw, db: (dx, dw.transpose(0, 1, 3, 2), db)),
+               "dw's two spatial axes are swapped (dw[k, c, v, u]); dw has w's layout (K, C, FH, FW)")])
 
 
 # ---------------------------------------------------------------------------------------
@@ -264,8 +274,11 @@ def test_max_pool_backward_ties(student, reference, layer):
 @given(layer=pool_layers())
 def test_avg_pool_forward_matches_reference(student, reference, layer):
     """avg_pool_forward: matches the reference and torch's avg_pool2d (overlapping windows, stride larger than the window)"""
-    judge(student, reference, "avg_pool_forward", layer["x"], layer["size"], layer["stride"], formula=AVG_POOL,
-          torch_judge=torch_pool(F.avg_pool2d))
+    x, size, stride = layer["x"], layer["size"], layer["stride"]
+    judge(student, reference, "avg_pool_forward", x, size, stride, formula=AVG_POOL,
+          torch_judge=torch_pool(F.avg_pool2d), candidates=[
+              (lambda: reference.avg_pool_forward(x, size, stride) * size,
+               f"each window's sum is divided by size = {size}; a window holds size² = {size * size} inputs")])
 
 
 @given(layer=pool_layers(), broken=st.sampled_from(POOL_INVALID), data=st.data())
@@ -280,8 +293,15 @@ def test_avg_pool_forward_rejects_invalid(student, layer, broken, data):
 @given(layer=pool_layers(with_dout=True))
 def test_avg_pool_backward_matches_reference(student, reference, layer):
     """avg_pool_backward: matches the reference and torch autograd (dout / size² per window, overlapping windows add up)"""
-    judge(student, reference, "avg_pool_backward", layer["dout"], layer["x"], layer["size"], layer["stride"],
-          formula=AVG_POOL, torch_judge=torch_pool_backward(F.avg_pool2d))
+    args = (layer["dout"], layer["x"], layer["size"], layer["stride"])
+    size = layer["size"]
+    judge(student, reference, "avg_pool_backward", *args, formula=AVG_POOL,
+          torch_judge=torch_pool_backward(F.avg_pool2d), candidates=[
+              (lambda: reference.avg_pool_backward(*args) * size * size,
+               f"dout is passed back unscaled; each of the size² = {size * size} inputs of a window gets "
+               "dout / size²"),
+              (lambda: reference.avg_pool_backward(*args) * size,
+               f"dout is divided by size = {size}; each input of a window gets dout / size² = dout / {size * size}")])
 
 
 # ---------------------------------------------------------------------------------------
