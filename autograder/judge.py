@@ -78,8 +78,8 @@ def judge(student, reference, function, *args, formula=None, rtol=None, atol=Non
     def run_reference():
         return reference_function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
 
-    diagnose = Diagnoser(inputs, [*candidates, *modified_arguments(
-        lambda *a, **k: reference_function(*copy.deepcopy(a), **copy.deepcopy(k)), args, kwargs, names)], m, d)
+    diagnose = Diagnoser(inputs, candidates, m, d, guesses=modified_arguments(
+        lambda *a, **k: reference_function(*copy.deepcopy(a), **copy.deepcopy(k)), args, kwargs, names))
     check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs, diagnose)
     got = call(student, check, function, *args, expected=run_reference, names=names, **kwargs)
     expected = run_reference()

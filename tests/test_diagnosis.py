@@ -29,8 +29,8 @@ def correlate(x, w):
 
 
 def cause(got, expected, inputs, reference=None, m=None, d=None):
-    candidates = modified_arguments(reference, list(inputs.values()), {}, list(inputs)) if reference else []
-    return Diagnoser(inputs, candidates, m, d)(got, expected)
+    guesses = modified_arguments(reference, list(inputs.values()), {}, list(inputs)) if reference else []
+    return Diagnoser(inputs, (), m, d, guesses)(got, expected)
 
 
 AFFINE = {"h": h, "W": W, "b": b}
@@ -47,7 +47,8 @@ AFFINE = {"h": h, "W": W, "b": b}
     ("transposed W", affine(h, W.T, b), affine(h, W, b), AFFINE, affine, None, None, "W is used transposed"),
     ("transposed result", affine(h, W, b)[:3, :3].T, affine(h, W, b)[:3, :3], {}, None, None, None, "transpose"),
     ("transposed shape", np.zeros((3, 4)), np.zeros((4, 3)), {}, None, None, None, "transposed: shape (3, 4)"),
-    ("axes order", np.zeros((2, 5, 5, 3)), np.zeros((2, 3, 5, 5)), {}, None, None, None, "wrong order"),
+    ("axes order", np.zeros((2, 5, 6, 3)), np.zeros((2, 3, 5, 6)), {}, None, None, None, "wrong order"),
+    ("axes swapped", np.zeros((1, 1, 2, 1)), np.zeros((1, 1, 1, 2)), {}, None, None, None, "axes 2 and 3 are swapped"),
     ("off by one", np.zeros((1, 2, 4, 4)), np.zeros((1, 2, 3, 3)), {}, None, None, None, "one larger"),
     ("reduced axis", np.zeros(3), np.zeros((4, 3)), {}, None, None, None, "axis 0 (of length 4) is missing"),
     ("softmax axis 0", softmax(z, 0), softmax(z), {"z": z}, None, None, None, "normalised over axis 0"),
@@ -104,6 +105,15 @@ def test_one_number_gets_no_generic_claim():
     (candidates) may explain it."""
     assert cause(np.array(1.0), np.array(0.5), {"y": UNRELATED}, m=4) is None
     assert Diagnoser({}, [(np.array(1.0), "the ½ is missing")])(np.array(1.0), np.array(0.5)) == "the ½ is missing"
+
+
+def test_guesses_need_a_telling_example():
+    """relu(−z) = 0 = a wrong relu(z) on z = [0.0625]: a guess is not claimed on one number or on zeros."""
+    z1 = np.array([0.0625])
+    assert cause(np.zeros(1), np.maximum(z1, 0), {"z": z1}, lambda z: np.maximum(z, 0)) is None
+    z2 = np.array([0.0625, 0.5, -1.0])
+    message = cause(np.array([0.0, 0.0, 0.0]), np.maximum(z2, 0), {"z": z2}, lambda z: np.maximum(z, 0))
+    assert message == "wrong only where z > 0: the branch for positive z"  # true; the guess −z is not claimed
 
 
 def test_whole_numbers_get_no_factor_claim():
