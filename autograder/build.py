@@ -73,6 +73,9 @@ def recorded_cases(assignment):
         cases.append({**case, "kwargs": case.get("kwargs", {}), "expected": expected})
     modules = [Path(name).stem for name in assignment.config.files]
     data = {"assignment": assignment.id, "modules": modules, "cases": protocol.to_json_data(cases)}
+    outputs = getattr(module, "OUTPUTS", None)  # {function: names of the items it returns}, for the feedback
+    if outputs:
+        data["outputs"] = {name: list(items) for name, items in sorted(outputs.items())}
     return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
 
 

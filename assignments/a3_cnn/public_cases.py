@@ -7,6 +7,9 @@ same on every machine and every run.
 
 import numpy as np
 
+#: how the contract names the items these functions return (the feedback says dx, not result[0])
+OUTPUTS = {"conv_backward": ("dx", "dw", "db"), "fc_as_conv": ("w_conv", "b_conv")}
+
 SEED = 20240303
 
 

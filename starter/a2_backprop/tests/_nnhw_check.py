@@ -19,16 +19,24 @@ class Feedback:
     """What went wrong in one graded call, built once and rendered wherever a student reads it
     (Gradescope, ``nnhw grade --feedback``, the public tests).
 
-    ``inputs`` is ``{name: value}`` (or text already rendered); ``hidden`` marks inputs that this
-    test keeps secret, and :meth:`render` leaves them out. ``misconfigured`` marks a failure of
+    ``inputs`` is ``{name: value}`` (or text already rendered); ``diagnosis`` is text or a callable
+    returning it (or None); ``hidden`` marks inputs that this test keeps secret, and :meth:`render` leaves them out. ``misconfigured`` marks a failure of
     the assignment itself rather than of the student's code.
     """
 
     def __init__(self, function, problem, details=(), inputs=None, formula=None, diagnosis=None, context=(),
                  hidden=False, misconfigured=False):
         self.function, self.problem, self.details = function, problem, [d for d in details if d]
-        self.inputs, self.formula, self.diagnosis = inputs, formula, diagnosis
+        self.inputs, self.formula, self._diagnosis = inputs, formula, diagnosis
         self.context, self.hidden, self.misconfigured = [c for c in context if c], hidden, misconfigured
+
+    @property
+    def diagnosis(self):
+        """The likely cause, worked out on first use: hypothesis raises many mismatches while it shrinks,
+        and only the last one is ever read."""
+        if callable(self._diagnosis):
+            self._diagnosis = self._diagnosis()
+        return self._diagnosis
 
     def render(self, hide_inputs=False, max_lines=None):
         """The text a student reads; inputs are left out when this feedback or the caller hides them, and
@@ -61,8 +69,11 @@ class Mismatch(AssertionError):
     def __init__(self, feedback):
         if not isinstance(feedback, Feedback):
             feedback = Feedback(None, str(feedback))
-        super().__init__(feedback.render())
+        super().__init__(feedback.problem)
         self.feedback = feedback
+
+    def __str__(self):
+        return self.feedback.render()
 
 
 def number(value):
@@ -148,12 +159,17 @@ class Check:
         raise Mismatch(self.feedback(problem, details, diagnosis))
 
     def _diagnosis(self, got, expected, path):
-        if self.diagnose is None:
+        """The likely cause of this difference, as a callable: worked out only if the feedback is read."""
+        diagnose = self.diagnose
+        if diagnose is None:
             return None
-        try:
-            return self.diagnose(got, expected, path)
-        except Exception:  # noqa: BLE001 - a diagnosis is a bonus; it must never hide the mismatch itself
-            return None
+
+        def work_out():
+            try:
+                return diagnose(got, expected, path)
+            except Exception:  # noqa: BLE001 - a diagnosis is a bonus; it must never hide the mismatch itself
+                return None
+        return work_out
 
     def _item(self, what, i, count):
         if what is None and self.outputs is not None and len(self.outputs) == count:

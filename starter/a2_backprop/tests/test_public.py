@@ -72,7 +72,8 @@ def test_recorded_case(case):
     except TypeError as exc:
         fail(f"{name}: cannot be called as the handout says ({exc})")
     shown = copy.deepcopy(inputs)
-    check = Check(name, shown, diagnose=Diagnoser(shown, (), *batch_sizes(shown)))
+    check = Check(name, shown, diagnose=Diagnoser(shown, (), *batch_sizes(shown)),
+                  outputs=RECORDED.get("outputs", {}).get(name))
     problem = None  # failing inside an except block would chain the tracebacks: fail after it
     try:
         got = function(*args, **kwargs)
