@@ -16,3 +16,19 @@ def test_hidden_tests_can_hide_their_inputs():
     crash = StudentCodeError("relu raised ValueError: no", raised="ValueError", inputs="  z = 1")
     assert "z = 1" in feedback(crash) and "z = 1" not in feedback(crash, hide_inputs=True)
     assert "relu raised ValueError: no" in feedback(crash, hide_inputs=True)
+
+
+def test_a_misconfigured_assignment_is_a_flag_not_a_phrase():
+    from autograder.config import ConfigError
+    from autograder.grader import grade_safely
+
+    def broken_loader():
+        raise ConfigError("assignment.toml: [tests] lists no tests")
+
+    results = grade_safely(broken_loader, "unused")
+    assert results["extra_data"] == {"misconfigured": True} and results["score"] == 0.0
+
+    def crashing_loader():
+        raise RuntimeError("a bug in the grader")
+
+    assert "extra_data" not in grade_safely(crashing_loader, "unused")
