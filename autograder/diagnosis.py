@@ -228,8 +228,10 @@ class Diagnoser:
 
     def __call__(self, got, expected, path=()):
         got, expected = np.asarray(got), np.asarray(expected)
+        # all zeros is what unfinished code returns, and what many bugs give on a tiny example: it explains nothing
+        zeros = got.dtype.kind in "fc" and not _substantial(got)
         explained = []
-        for i, (_, message) in enumerate(self.candidates):
+        for i, (_, message) in enumerate([] if zeros else self.candidates):
             if i >= self.trusted and not self._telling(got, expected):
                 break
             value = at(self.candidate(i), path)

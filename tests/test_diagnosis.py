@@ -116,6 +116,11 @@ def test_guesses_need_a_telling_example():
     assert message == "wrong only where z > 0: the branch for positive z"  # true; the guess −z is not claimed
 
 
+def test_zeros_explain_nothing():
+    """Unfinished code returns zeros, and so do many bugs on a tiny example: no candidate is claimed for them."""
+    assert Diagnoser({}, [(np.zeros(3), "known bug")])(np.zeros(3), np.ones(3)) is None
+
+
 def test_whole_numbers_get_no_factor_claim():
     assert cause(np.array([2.0, 4.0]), np.array([1.0, 2.0]), {}) is None
 
