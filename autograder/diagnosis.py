@@ -136,6 +136,8 @@ def value_relations(got, expected, inputs, m=None, d=None):
 
 def _additive(got, expected, inputs):
     found, difference = [], got - expected
+    if not _substantial(got):  # 0 = expected − (an input equal to the expected answer): a coincidence
+        return found
     for name, value in _arrays(inputs).items():
         if not _substantial(value) or value.ndim > got.ndim:
             continue
@@ -228,10 +230,8 @@ class Diagnoser:
 
     def __call__(self, got, expected, path=()):
         got, expected = np.asarray(got), np.asarray(expected)
-        # all zeros is what unfinished code returns, and what many bugs give on a tiny example: it explains nothing
-        zeros = got.dtype.kind in "fc" and not _substantial(got)
         explained = []
-        for i, (_, message) in enumerate([] if zeros else self.candidates):
+        for i, (_, message) in enumerate(self.candidates):
             if i >= self.trusted and not self._telling(got, expected):
                 break
             value = at(self.candidate(i), path)
@@ -246,7 +246,7 @@ class Diagnoser:
         if not np.isfinite(got).all() and np.isfinite(expected).all():
             return nonfinite_relation(got, expected, self.inputs)
         if expected.size < 2:
-            return None  # one number: a factor or a term fits it by coincidence too often
+            return None  # one number: a factor, a sign or an input fits it by coincidence too often
         found = value_relations(got.astype(np.float64), expected.astype(np.float64), self.inputs, self.m, self.d)
         return found[0] if len(found) == 1 else None
 

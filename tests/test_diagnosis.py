@@ -116,9 +116,11 @@ def test_guesses_need_a_telling_example():
     assert message == "wrong only where z > 0: the branch for positive z"  # true; the guess −z is not claimed
 
 
-def test_zeros_explain_nothing():
-    """Unfinished code returns zeros, and so do many bugs on a tiny example: no candidate is claimed for them."""
-    assert Diagnoser({}, [(np.zeros(3), "known bug")])(np.zeros(3), np.ones(3)) is None
+def test_zeros_are_no_missing_term():
+    """relu returning zeros on z = [0.0625, 0.5] is not 'z is missing', though 0 = relu(z) − z there."""
+    z = np.array([0.0625, 0.5])
+    assert cause(np.zeros(2), z.copy(), {"z": z}) != "z is missing"
+    assert "is missing" not in (cause(np.zeros(2), z.copy(), {"z": z}) or "")
 
 
 def test_whole_numbers_get_no_factor_claim():
