@@ -121,8 +121,9 @@ def value_relations(got, expected, inputs, m=None, d=None):
     found = []
     if not _substantial(expected):
         return found
-    whole = np.array_equal(expected, np.round(expected))  # whole numbers: a factor fits by coincidence too often
-    matching = [message for factor, message in factors(m, d) if not whole and close(got, factor * expected)]
+    # whole numbers, or one value repeated: a factor fits them by coincidence too often
+    weak = np.array_equal(expected, np.round(expected)) or np.ptp(expected) == 0
+    matching = [message for factor, message in factors(m, d) if not weak and close(got, factor * expected)]
     if matching:  # m or d equal to 2 gives one factor two causes: name both, as alternatives
         found.append(matching[0] if len(matching) == 1 else "either " + ", or ".join(matching))
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and not close(expected, expected.T) and \
@@ -237,8 +238,8 @@ class Diagnoser:
             value = at(self.candidate(i), path)
             if value is not None and not close(value, expected) and close(got, value) and message not in explained:
                 explained.append(message)
-        if explained:  # two known bugs that agree on this example: no telling which
-            return explained[0] if len(explained) == 1 else None
+        if explained:  # two known bugs that agree on this example: name both, as alternatives
+            return explained[0] if len(explained) == 1 else "either " + ", or ".join(explained)
         if got.shape != expected.shape:
             return shape_relation(got, expected)
         if got.dtype.kind not in "fc" or expected.dtype.kind not in "fc":

@@ -127,9 +127,15 @@ def test_whole_numbers_get_no_factor_claim():
     assert cause(np.array([2.0, 4.0]), np.array([1.0, 2.0]), {}) is None
 
 
-def test_two_candidates_agreeing_mean_no_claim():
+def test_two_candidates_agreeing_are_named_as_alternatives():
     diagnose = Diagnoser({}, [(np.array([2.0, 1.0]), "bug one"), (np.array([2.0, 1.0]), "bug two")])
-    assert diagnose(np.array([2.0, 1.0]), np.array([1.0, 1.0])) is None
+    assert diagnose(np.array([2.0, 1.0]), np.array([1.0, 1.0])) == "either bug one, or bug two"
+
+
+def test_a_constant_answer_claims_the_axis_not_a_factor():
+    """softmax over axis 0 of [[0, 0]] gives [[1, 1]] = 2 × [[½, ½]]: the factor is a coincidence, the axis is not."""
+    z = np.zeros((1, 2))
+    assert "normalised over axis 0" in cause(softmax(z, 0), softmax(z), {"z": z})
 
 
 def test_candidates_come_first_and_must_differ_from_the_expected_answer():
