@@ -156,7 +156,9 @@ def test_conv_forward_matches_reference(student, reference, layer):
     """conv_forward: matches the reference and torch's F.conv2d (cross-correlation; stride, padding, non-square filters)"""
     x, w, b, options = layer["x"], layer["w"], layer["b"], dict(stride=layer["stride"], pad=layer["pad"])
     judge(student, reference, "conv_forward", x, w, b, **options, formula=CONV, torch_judge=torch_conv_forward,
-          candidates=[(lambda: reference.conv_forward(x, w[..., ::-1, ::-1], b, **options),
+          candidates=[(lambda: reference.conv_forward(x, w, np.zeros_like(b), **options),
+                       "the bias is never added: out[n, k, i, j] = b[k] + Σ ..., one b[k] per filter"),
+                      (lambda: reference.conv_forward(x, w[..., ::-1, ::-1], b, **options),
                        "the kernel is flipped: that is convolution in the maths sense; a conv layer computes a "
                        "cross-correlation (as torch does): w[k, c, u, v] multiplies x_pad[n, c, i·S + u, j·S + v]")])
 
