@@ -65,8 +65,9 @@ def shape_relation(got, expected):
         if all(abs(gs[i] - es[i]) == 1 for i in off):
             sign = "larger" if gs[off[0]] > es[off[0]] else "smaller"
             if all((gs[i] > es[i]) == (sign == "larger") for i in off):
-                return (f"axis {', '.join(map(str, off))} is one {sign} than expected: an off-by-one in an "
-                        "output size; check the + 1 and that the division rounds down (⌊·⌋, not ⌈·⌉)")
+                which = f"axis {off[0]} is" if len(off) == 1 else f"axes {', '.join(map(str, off))} are"
+                return (f"{which} one {sign} than expected: an off-by-one (an output size's + 1 or its rounding "
+                        "down, ⌊·⌋ not ⌈·⌉, or where a slice or a crop ends)")
     if len(gs) + 1 == len(es):
         for axis in range(len(es)):
             if es[:axis] + es[axis + 1:] == gs:
@@ -121,8 +122,9 @@ def value_relations(got, expected, inputs, m=None, d=None):
     found = []
     if not _substantial(expected):
         return found
-    whole = np.array_equal(expected, np.round(expected))  # whole numbers: a factor fits by coincidence too often
-    matching = [message for factor, message in factors(m, d) if not whole and close(got, factor * expected)]
+    # whole numbers, or one value repeated: a factor fits them by coincidence too often
+    weak = np.array_equal(expected, np.round(expected)) or np.ptp(expected) == 0
+    matching = [message for factor, message in factors(m, d) if not weak and close(got, factor * expected)]
     if matching:  # m or d equal to 2 gives one factor two causes: name both, as alternatives
         found.append(matching[0] if len(matching) == 1 else "either " + ", or ".join(matching))
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and not close(expected, expected.T) and \
@@ -136,6 +138,8 @@ def value_relations(got, expected, inputs, m=None, d=None):
 
 def _additive(got, expected, inputs):
     found, difference = [], got - expected
+    if not _substantial(got):  # 0 = expected − (an input equal to the expected answer): a coincidence
+        return found
     for name, value in _arrays(inputs).items():
         if not _substantial(value) or value.ndim > got.ndim:
             continue
@@ -235,8 +239,8 @@ class Diagnoser:
             value = at(self.candidate(i), path)
             if value is not None and not close(value, expected) and close(got, value) and message not in explained:
                 explained.append(message)
-        if explained:  # two known bugs that agree on this example: no telling which
-            return explained[0] if len(explained) == 1 else None
+        if explained:  # two known bugs that agree on this example: name both, as alternatives
+            return explained[0] if len(explained) == 1 else "either " + ", or ".join(explained)
         if got.shape != expected.shape:
             return shape_relation(got, expected)
         if got.dtype.kind not in "fc" or expected.dtype.kind not in "fc":
@@ -244,7 +248,7 @@ class Diagnoser:
         if not np.isfinite(got).all() and np.isfinite(expected).all():
             return nonfinite_relation(got, expected, self.inputs)
         if expected.size < 2:
-            return None  # one number: a factor or a term fits it by coincidence too often
+            return None  # one number: a factor, a sign or an input fits it by coincidence too often
         found = value_relations(got.astype(np.float64), expected.astype(np.float64), self.inputs, self.m, self.d)
         return found[0] if len(found) == 1 else None
 
