@@ -9,6 +9,8 @@ C·FH·FW ≤ 3·13·13 products, so the float64 rounding of any summation order
 well inside the default tolerance (|got − expected| ≤ 1e−9 + 1e−6·|expected|).
 """
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -102,7 +104,16 @@ def test_conv_output_shape_matches_torch(student, reference, H, W, S, P, K, data
     largest = min(H, W) + 2 * P
     F_ = data.draw(st.one_of(st.integers(1, largest), st.just(largest)), label="F")
     judge(student, reference, "conv_output_shape", H, W, F_, S, P, K, formula=SHAPE + "  (rounded down, as torch)",
-          torch_judge=torch_conv_shape)
+          torch_judge=torch_conv_shape, candidates=[
+              (shape_variant(H, W, F_, S, P, K, rounding=math.ceil),
+               "the division is rounded up; H_out = ⌊(H − F + 2P) / S⌋ + 1 rounds it down, as torch does"),
+              (shape_variant(H, W, F_, S, P, K, sides=1),
+               "the padding is counted once; P zeros go on both sides, so the padded size is H + 2P")])
+
+
+def shape_variant(H, W, F_, S, P, K, rounding=math.floor, sides=2):
+    """conv_output_shape as two common bugs compute it (for the likely-cause line)."""
+    return (int(rounding((H - F_ + sides * P) / S)) + 1, int(rounding((W - F_ + sides * P) / S)) + 1, K)
 
 
 INVALID = ["F < 1", "S < 1", "P < 0", "K < 1", "F > H + 2P", "F > W + 2P"]
