@@ -66,8 +66,9 @@ def shape_relation(got, expected):
             sign = "larger" if gs[off[0]] > es[off[0]] else "smaller"
             if all((gs[i] > es[i]) == (sign == "larger") for i in off):
                 which = f"axis {off[0]} is" if len(off) == 1 else f"axes {', '.join(map(str, off))} are"
-                return (f"{which} one {sign} than expected: an off-by-one (an output size's + 1 or its rounding "
-                        "down, ⌊·⌋ not ⌈·⌉, or where a slice or a crop ends)")
+                return (f"{which} one {sign} than expected: an output size off by one; check each term of its "
+                        "formula (the + 1, rounding down ⌊·⌋ not ⌈·⌉, the stride, the padding) or where a slice "
+                        "or a crop ends")
     if len(gs) + 1 == len(es):
         for axis in range(len(es)):
             if es[:axis] + es[axis + 1:] == gs:
