@@ -163,7 +163,7 @@ def grade_batch(assignment, submissions, out_dir, jobs=None, regrade=False, time
                 results = grader_failure(f"nnhw grade could not be run: {exc!r}")
             finally:
                 partial.unlink(missing_ok=True)
-            if not results.get("tests") and str(results.get("output", "")).startswith(MISCONFIGURED):
+            if (results.get("extra_data") or {}).get("misconfigured"):
                 # the same for everyone: stop, unless one submission alone trips the grader this way
                 with lock:
                     tally["misconfigured"] += 1

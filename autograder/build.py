@@ -74,8 +74,10 @@ def points_table(assignment):
     pending = cuda_points(assignment)
     rows = ["| # | test | points | you see the result |", "|---|---|---|---|"]
     for spec in assignment.config.tests:
+        if spec.leaderboard is not None:
+            continue
         points = f"{spec.weight:g}" + (" (GPU grader only)" if spec.cuda and pending else "")
-        title = titles.get(spec.name, spec.name).replace("|", "\\|")
+        title = titles.get(spec.name, spec.name).replace("|", "\\|")  # a | in a title would split the cell
         rows.append(f"| {spec.number} | {title} | {points} | {visibility[spec.visibility]} |")
     total = assignment.config.max_score
     if pending:
@@ -123,6 +125,9 @@ def recorded_cases(assignment):
         cases.append({**case, "expected": portable(wide, like=native)})
     modules = [Path(name).stem for name in assignment.config.files]
     data = {"assignment": assignment.id, "modules": modules, "cases": protocol.to_json_data(cases)}
+    outputs = getattr(module, "OUTPUTS", None)  # {function: names of the items it returns}, for the feedback
+    if outputs:
+        data["outputs"] = {name: list(items) for name, items in sorted(outputs.items())}
     return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
 
 
@@ -139,6 +144,7 @@ def starter_tree(assignment):
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
     tree["tests/_nnhw_cases.py"] = (ENGINE / "cases.py").read_bytes()
+    tree["tests/_nnhw_diagnosis.py"] = (ENGINE / "diagnosis.py").read_bytes()
     tree["tests/cases.json"] = cases
     return tree
 

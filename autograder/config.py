@@ -15,6 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Gradescope's Python 3.10
     import tomli as tomllib
 
+from . import decorators
 from .sandbox import Limits
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -33,7 +34,11 @@ class TestSpec:
     max_examples: int
     tags: tuple = ()
     hide_inputs: bool = False
-    cuda: bool = False      # graded only on a GPU grader, or from recorded CUDA results
+    cuda: bool = False           # graded only on a GPU grader, or from recorded CUDA results
+    requires: tuple = ()         # tests of the building blocks this test relies on ("fix them first")
+    leaderboard: tuple = None    # (column, order) from @leaderboard: a leaderboard entry, not a graded test
+    hide_errors: str = None      # from @hide_errors: the only output a failure shows
+    partial_credit: bool = False  # from @partial_credit: the test sets its own score
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class AssignmentConfig:
 
     @property
     def max_score(self):
-        return sum(t.weight for t in self.tests)
+        return sum(t.weight for t in self.tests if t.leaderboard is None)
 
     def test(self, name):
         return next((t for t in self.tests if t.name == name), None)
@@ -139,6 +144,73 @@ def _strings(value):
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _test_spec(path, spec, name, number, max_examples, decorated):
+    """One [tests.NAME] table, merged with the gradescope-utils decorators on the test itself; a key set
+    in both places is an error, so that nobody edits the one that does not count."""
+    in_code = decorated.values if decorated else {}
+    for key in in_code:
+        if key in spec.data:
+            raise ConfigError(f"{path}: [tests.{name}] sets {key}, and so does @{decorated.names[key]}(...) on the "
+                              f"test ({decorated.file.name}, line {decorated.line}); set it in one place")
+    leaderboard = decorated.leaderboard if decorated else None
+    checks = {
+        "weight": dict(kind=(int, float), check=lambda v: v >= 0, expected="a number >= 0",
+                       default=0.0 if leaderboard else ...),
+        "visibility": dict(kind=str, default="visible", check=lambda v: v in VISIBILITIES,
+                           expected="one of " + ", ".join(f'"{v}"' for v in VISIBILITIES)),
+        "number": dict(kind=str, default=number),
+        "tags": dict(kind=list, default=[], check=_strings, expected="a list of strings"),
+    }
+    values = {}
+    for key, rule in checks.items():
+        if key in in_code:
+            value, check = in_code[key], rule.get("check")
+            ok = (isinstance(value, rule["kind"]) or key == "tags") and not isinstance(value, bool) and \
+                (check is None or check(list(value) if key == "tags" else value))
+            if not ok:
+                raise ConfigError(f"{decorated.file}, line {decorated.line}: @{decorated.names[key]}(...) on {name} "
+                                  f"should be given {rule.get('expected', 'a string')}, got {_toml(value)}")
+            values[key] = value
+        else:
+            values[key] = spec.get(key, rule["kind"], rule["default"], check=rule.get("check"),
+                                   expected=rule.get("expected"))
+    if leaderboard and values["weight"]:
+        raise ConfigError(f"{path}: [tests.{name}] is a @leaderboard test ({decorated.file.name}, line "
+                          f"{decorated.line}), which carries no points; drop its weight")
+    result = TestSpec(
+        name=name,
+        weight=float(values["weight"]),
+        visibility=values["visibility"],
+        number=values["number"],
+        max_examples=spec.get("max_examples", int, max_examples, check=lambda v: v > 0,
+                              expected="a positive integer"),
+        tags=tuple(values["tags"]),
+        hide_inputs=spec.get("hide_inputs", bool, False),
+        cuda=spec.get("cuda", bool, False),
+        requires=tuple(spec.get("requires", list, [], check=_strings, expected="a list of test names")),
+        leaderboard=leaderboard,
+        hide_errors=decorated.hide_errors if decorated else None,
+        partial_credit=bool(decorated and decorated.partial_credit),
+    )
+    spec.done()
+    return result
+
+
+def _check_requires(path, tests):
+    """Each test a test requires exists and is graded before it (so its result is known in time)."""
+    seen = []
+    for spec in tests:
+        for required in spec.requires:
+            if required == spec.name:
+                raise ConfigError(f"{path}: [tests.{spec.name}] requires itself")
+            if required not in seen:
+                later = required in {t.name for t in tests}
+                why = ("is listed after it; list the building block's test first" if later else
+                       "is not a test in this file" + _typo_hint(required, [t.name for t in tests], found=False))
+                raise ConfigError(f"{path}: [tests.{spec.name}] requires '{required}', which {why}")
+        seen.append(spec.name)
+
+
 def load_config(path):
     path = Path(path)
     if not path.is_file():
@@ -195,22 +267,15 @@ def load_config(path):
     )
     forb.done()
 
+    try:
+        decorated = decorators.read_folder(path.parent / "tests")
+    except (decorators.DecoratorError, SyntaxError) as exc:
+        raise ConfigError(str(exc)) from None
     tests_table = top.table("tests")
     tests = []
     for number, name in enumerate(tests_table.data, start=1):
-        spec = tests_table.table(name)
-        tests.append(TestSpec(
-            name=name,
-            weight=float(spec.get("weight", (int, float), check=lambda v: v >= 0, expected="a number >= 0")),
-            visibility=spec.get("visibility", str, "visible", check=lambda v: v in VISIBILITIES,
-                                expected="one of " + ", ".join(f'"{v}"' for v in VISIBILITIES)),
-            number=spec.get("number", str, str(number)),
-            max_examples=spec.get("max_examples", int, max_examples, **whole),
-            tags=tuple(spec.get("tags", list, [], check=_strings, expected="a list of strings")),
-            hide_inputs=spec.get("hide_inputs", bool, False),
-            cuda=spec.get("cuda", bool, False),
-        ))
-        spec.done()
+        tests.append(_test_spec(path, tests_table.table(name), name, str(number), max_examples, decorated.get(name)))
+    _check_requires(path, tests)
     if not tests:
         raise ConfigError(f"{path}: [tests] lists no tests")
     top.done()

@@ -92,11 +92,11 @@ def _only(config, outcomes):
 
 def grade_safely(assignment_loader, upload, **options):
     """Like :func:`grade`, but any failure of the grader itself still yields valid results."""
-    started = time.monotonic()
+    started, misconfigured = time.monotonic(), False
     try:
         return grade(assignment_loader(), upload, **options)
     except (ConfigError, FileNotFoundError, LookupError) as exc:
-        message = f"The autograder is misconfigured; please tell your instructor.\n{exc}"
+        message, misconfigured = f"The autograder is misconfigured; please tell your instructor.\n{exc}", True
     except Exception:  # noqa: BLE001 - results.json must be written whatever happened
         message = "The autograder failed; please tell your instructor.\n" + traceback.format_exc(limit=8)
-    return results_json.failure(message, time.monotonic() - started)
+    return results_json.failure(message, time.monotonic() - started, misconfigured)

@@ -5,29 +5,100 @@
 
 calls the student's function in the worker, fails if it modified its inputs, then compares
 its answer with the reference's (type, shape, dtype, finiteness, values) and, where given,
-with torch's, so that a reference bug cannot silently become the standard.
+with torch's, so that a reference bug cannot silently become the standard. A difference
+that a common bug explains gets a ``likely cause:`` line (see :mod:`autograder.diagnosis`).
 """
 
 import copy
 
-from .check import Check, describe
+import numpy as np
+
+from .check import Check, Feedback, describe
+from .diagnosis import Diagnoser, modified_arguments
 from .student import StudentCodeError, _named_inputs
 
 
-def judge(student, reference, function, *args, formula=None, rtol=None, atol=None, torch_judge=None,
-          hide_inputs=False, **kwargs):
-    """Grade one call of ``function``; returns the student's answer for further checks."""
-    reference_function = getattr(reference, function)
-    check = Check(function, _named_inputs(reference_function, args, kwargs), formula, rtol, atol, hide_inputs)
-    got = student.call(function, *args, **kwargs)
+def batch_sizes(inputs):
+    """(m, d): rows and columns of the first 2-D (or larger) array input, the factors a batch mean brings."""
+    for value in inputs.values():
+        if isinstance(value, np.ndarray) and value.ndim >= 2:
+            return value.shape[0], value.shape[1]
+    return None, None
+
+
+def expected_shape(expected):
+    """'float64 array of shape (3, 4)', or a tuple of those: what a crash should have returned."""
+    if isinstance(expected, (list, tuple)):
+        return f"{'a list' if isinstance(expected, list) else 'a tuple'} of {len(expected)}: " + \
+            ", ".join(expected_shape(e) for e in expected)
+    if isinstance(expected, np.ndarray):
+        return f"{expected.dtype} array of shape {expected.shape}"
+    return type(expected).__name__
+
+
+def call(student, check, function, *args, expected=None, names=None, **kwargs):
+    """Call the student's ``function``; a crash comes back with the check's context, formula and (where
+    ``expected`` is given, a value or a callable) the expected answer's shape and dtype; a modified
+    argument fails the check by name."""
+    try:
+        got = student.call(function, *args, **kwargs)
+    except StudentCodeError as exc:
+        details = list(check.context)
+        if expected is not None:
+            try:
+                details.insert(0, "expected: " + expected_shape(expected() if callable(expected) else expected))
+            except Exception:  # noqa: BLE001 - the crash is the news; the shape is a bonus
+                pass
+        old = exc.feedback
+        raise StudentCodeError(exc.brief, raised=exc.raised, feedback=Feedback(
+            old.function, old.problem, [*old.details, *details], old.inputs, check.formula, None, (),
+            check.hide_inputs)) from None
     if student.mutated:
-        check.fail(f"modified its argument(s) {', '.join(student.mutated)} in place; functions must return new "
-                   "arrays and leave their arguments unchanged")
-    expected = reference_function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        names = names or list(check.inputs)
+        which = [names[int(i)] if i.isdigit() and int(i) < len(names) else i for i in student.mutated]
+        check.fail(f"modified its argument{'s' if len(which) > 1 else ''} {' and '.join(which)} in place; "
+                   "functions must return new arrays and leave their arguments unchanged (write W = W - ..., "
+                   "not W -= ...)")
+    return got
+
+
+def judge(student, reference, function, *args, formula=None, rtol=None, atol=None, torch_judge=None,
+          hide_inputs=False, outputs=None, context=(), candidates=(), **kwargs):
+    """Grade one call of ``function``; returns the student's answer for further checks.
+
+    ``outputs`` names the items of a tuple answer as the contract does (``("dx", "dw", "db")``);
+    ``context`` adds lines to every failure; ``candidates`` are ``(answer or callable, message)``
+    pairs for known bugs, tried before the generic relations.
+    """
+    reference_function = getattr(reference, function)
+    inputs = _named_inputs(reference_function, args, kwargs)
+    m, d = batch_sizes(inputs)
+    names = list(inputs)
+
+    def run_reference():
+        return reference_function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+
+    diagnose = Diagnoser(inputs, candidates, m, d, guesses=modified_arguments(
+        lambda *a, **k: reference_function(*copy.deepcopy(a), **copy.deepcopy(k)), args, kwargs, names))
+    check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs, diagnose)
+    got = call(student, check, function, *args, expected=run_reference, names=names, **kwargs)
+    expected = run_reference()
     check.matches(got, expected)
     if torch_judge is not None:
-        check.matches(got, torch_judge(*args, **kwargs), what="the result (compared with torch)")
+        torch_check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs)
+        torch_check.matches(got, torch_judge(*args, **kwargs), what="the result (compared with torch)")
     return got
+
+
+def compare(check, got, expected, what=None, candidates=(), m=None):
+    """``check.matches``, naming the likely cause where a known bug (``candidates``: ``(answer, message)``)
+    or a generic relation (a factor m, a sign, ...) explains the difference."""
+    previous = check.diagnose
+    check.diagnose = Diagnoser(check.inputs, candidates, m)
+    try:
+        check.matches(got, expected, what)
+    finally:
+        check.diagnose = previous
 
 
 def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False):

@@ -37,6 +37,7 @@ class Outcome:
     passed: bool
     output: str = ""
     skipped: bool = False   # not graded here (e.g. needs CUDA recordings): counts neither way
+    score: float | None = None  # points earned when the test set its own (partial credit); None: all or nothing
 
 
 def _title(item):
@@ -44,31 +45,19 @@ def _title(item):
     return doc[0].strip() if doc else item.name
 
 
-def feedback(exc):
-    """The text a student reads for a failed test: our own messages as they are, anything else briefly."""
-    if isinstance(exc, (Mismatch, StudentCodeError, StudentCodeAbort)):
+def feedback(exc, hide_inputs=False):
+    """The text a student reads for a failed test: our own feedback rendered (without the inputs when
+    the test hides them), anything else briefly."""
+    if isinstance(exc, (Mismatch, StudentCodeError)):
+        return exc.feedback.render(hide_inputs)
+    if isinstance(exc, StudentCodeAbort):
         return str(exc)
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return feedback(exc.exceptions[0])
+        return feedback(exc.exceptions[0], hide_inputs)
     notes = "\n".join(getattr(exc, "__notes__", []))
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (in the test at line {last[0].lineno})" if last else ""
     return f"the test could not check your answer{where}: {type(exc).__name__}: {exc}\n{notes}".strip()
-
-
-def without_inputs(text):
-    """Feedback for a test whose inputs stay secret: drop every ``inputs:`` block (and its indented lines)."""
-    kept, hiding = [], False
-    for line in text.splitlines():
-        if line.rstrip().endswith("inputs:"):
-            hiding = True
-            kept.append(line.rstrip() + " (hidden for this test)")
-            continue
-        if hiding and line.startswith(" "):
-            continue
-        hiding = False
-        kept.append(line)
-    return "\n".join(kept)
 
 
 class GradingPlugin:
@@ -76,6 +65,9 @@ class GradingPlugin:
         self.session, self.reference_modules, self.config = session, reference, config
         self.profile = RANDOM_PROFILE if random_examples else GRADING_PROFILE
         self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
+        self.leaderboard_values = {}
+        self.scores = {}  # test name -> points it gave itself with set_score
+        self.running = None
 
     # -- fixtures the graded tests use -----------------------------------------------
     @pytest.fixture(scope="session")
@@ -97,6 +89,20 @@ class GradingPlugin:
         """``leaderboard(name, value, order="desc")`` adds a Gradescope leaderboard entry (no points)."""
         def record(name, value, order="desc"):
             self.leaderboard_entries.append({"name": str(name), "value": value, "order": order})
+        return record
+
+    @pytest.fixture(scope="session")
+    def set_score(self):
+        """``set_score(points)`` gives the running test a partial score (clamped to [0, its weight])."""
+        def record(points):
+            self.scores[self.running] = float(points)
+        return record
+
+    @pytest.fixture(scope="session")
+    def set_leaderboard_value(self):
+        """What ``@leaderboard`` tests receive when the decorator does not replace it: records the value."""
+        def record(value):
+            self.leaderboard_values[self.running] = value
         return record
 
     # -- hooks -------------------------------------------------------------------------
@@ -123,8 +129,37 @@ class GradingPlugin:
 
         return counted
 
+    def _output(self, spec, exc):
+        """A failed test's output: its feedback (inputs hidden where the config says so), or @hide_errors'
+        message alone; first, which building blocks it relies on fail their own tests."""
+        if spec is not None and spec.hide_errors is not None:
+            return spec.hide_errors
+        text = feedback(exc, spec is not None and spec.hide_inputs)
+        return (self._prerequisites(spec) + text)[:MAX_OUTPUT]
+
+    def _prerequisites(self, spec):
+        lines = []
+        for required in spec.requires if spec is not None else ():
+            outcome = self.outcomes.get(required)
+            if outcome is not None and not outcome.passed and not outcome.skipped:
+                number = self.config.test(required).number
+                function = outcome.title.split(":")[0]
+                lines.append(f"{function} fails test {number} (\"{outcome.title}\"): fix it first, this test "
+                             "relies on it\n")
+        return "".join(lines)
+
+    def _leaderboard(self, spec, value):
+        """A @leaderboard test adds an entry, as gradescope-utils' runner does (when it set a value)."""
+        if value is not None:
+            column, order = spec.leaderboard
+            self.leaderboard_entries.append({"name": column, "value": value, "order": order})
+
     def pytest_runtest_setup(self, item):
         self.session.start_test()
+        self.running = item.name
+        for attribute in ("__score__", "__leaderboard_value__"):  # gradescope-utils' wrappers leave these behind
+            if attribute in getattr(item.obj, "__dict__", {}):
+                delattr(item.obj, attribute)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -136,10 +171,13 @@ class GradingPlugin:
             reason = reason.removeprefix("Skipped: ")
             self.outcomes[item.name] = Outcome(item.name, _title(item), False, f"not graded here: {reason}", True)
         elif report.when == "call" or (report.failed and previous is None):
-            output = "" if report.passed else feedback(call.excinfo.value)[:MAX_OUTPUT]
             spec = self.config.test(item.name)
-            if spec is not None and spec.hide_inputs:
-                output = without_inputs(output)
-            self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output)
+            output = "" if report.passed else self._output(spec, call.excinfo.value)
+            score = getattr(item.obj, "__score__", self.scores.get(item.name))
+            self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output,
+                                               score=None if score is None else float(score))
+            if spec is not None and spec.leaderboard and report.when == "call":
+                self._leaderboard(spec, getattr(item.obj, "__leaderboard_value__",
+                                                self.leaderboard_values.get(item.name)))
         elif report.failed and previous is not None and previous.passed:  # teardown failed after a pass
             self.outcomes[item.name] = Outcome(item.name, previous.title, False, feedback(call.excinfo.value))

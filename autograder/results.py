@@ -17,10 +17,12 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
     """results.json's content: config order, config weights, our feedback as each test's output."""
     tests, score = [], 0.0
     for spec in config.tests:
+        if spec.leaderboard is not None:  # a leaderboard column, not a graded test (as gradescope-utils does)
+            continue
         outcome = outcomes.get(spec.name)
-        passed = bool(outcome and outcome.passed)
         skipped = bool(outcome and outcome.skipped)
-        points = spec.weight if passed else 0.0
+        points = _points(spec, outcome)
+        passed = bool(outcome and outcome.passed) and points >= spec.weight
         score += points
         output = outcome.output if outcome else "this test did not run (an error in the autograder's test files)"
         entry = {
@@ -52,9 +54,24 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
     return results
 
 
-def failure(message, execution_time=None):
-    """The results of a run that could not grade anything: zero, and why."""
+def _points(spec, outcome):
+    """Full weight for a pass and 0 for a failure, unless the test set its own score (clamped to [0, weight])."""
+    if outcome is None or outcome.skipped:
+        return 0.0
+    if outcome.score is not None:
+        return min(max(outcome.score, 0.0), spec.weight)
+    return spec.weight if outcome.passed else 0.0
+
+
+def failure(message, execution_time=None, misconfigured=False):
+    """The results of a run that could not grade anything: zero, and why.
+
+    ``misconfigured`` marks the assignment (not the submission) as the cause, for machines to read:
+    ``extra_data["misconfigured"]`` is true, so a batch can stop without matching any wording.
+    """
     results = {"score": 0.0, "output": message[:MAX_OUTPUT], "output_format": "text", "tests": []}
+    if misconfigured:
+        results["extra_data"] = {"misconfigured": True}
     if execution_time is not None:
         results["execution_time"] = round(execution_time, 3)
     return results

@@ -8,7 +8,7 @@ there and returns the answer as data. Everything that can go wrong on the way be
 import inspect
 import time
 
-from .check import describe
+from .check import Feedback, describe
 from .sandbox import Worker, WorkerFailure
 
 
@@ -17,11 +17,13 @@ class StudentCodeError(AssertionError):
 
     ``raised`` is the name of the exception type the student's code raised ("ValueError"),
     or None when it failed some other way, so that tests of "must raise" can tell them apart.
-    ``brief`` is the message without the inputs, for feedback that must not show them.
+    ``feedback`` is the structured value a student reads (rendered with or without the inputs);
+    ``brief`` is its first part, without inputs or formula.
     """
 
-    def __init__(self, brief, raised=None, inputs=None):
-        super().__init__(brief if inputs is None else f"{brief}\non these inputs:\n{inputs}")
+    def __init__(self, brief, raised=None, inputs=None, feedback=None):
+        self.feedback = feedback or Feedback(None, brief, inputs=inputs)
+        super().__init__(self.feedback.render())
         self.brief, self.raised = brief, raised
 
 

@@ -358,7 +358,8 @@ def test_results_for_another_assignment_or_older_than_the_submission_are_not_kep
 
 def test_one_submission_tripping_the_grader_does_not_stop_the_batch(a1, tmp_path):
     misconfigured = {"score": 0.0, "tests": [], "output": "The autograder is misconfigured; please tell your "
-                                                           "instructor.\nKeyError: 'x'"}
+                                                           "instructor.\nKeyError: 'x'",
+                     "extra_data": {"misconfigured": True}}
     subs = _submissions(tmp_path, ["ann", "ben", "cat"])
     outcomes = grade_batch(a1, subs, tmp_path / "out", jobs=1, grade=FakeGrader(a1.config, {"ben": misconfigured}))
     assert [o.state for o in outcomes] == ["graded", "error", "graded"]

@@ -1,10 +1,34 @@
-from autograder.plugin import without_inputs
+import numpy as np
+import pytest
+
+from autograder.check import Check, Mismatch
+from autograder.plugin import feedback
+from autograder.student import StudentCodeError
 
 
 def test_hidden_tests_can_hide_their_inputs():
-    text = ("sigmoid: wrong values in the result\nexpected: float64 array\ninputs:\n  z = float64 array, shape (2,)\n"
-            "    [1. 2.]\nformula (slides): σ(z)\nrelu raised ValueError: no\non these inputs:\n  z = 1")
-    hidden = without_inputs(text)
-    assert "[1. 2.]" not in hidden and "z = 1" not in hidden
-    assert "inputs: (hidden for this test)" in hidden and "on these inputs: (hidden for this test)" in hidden
-    assert "formula (slides): σ(z)" in hidden and "relu raised ValueError: no" in hidden
+    """Hiding is a rendering choice on the one feedback value, for mismatches and crashes alike."""
+    with pytest.raises(Mismatch) as info:
+        Check("sigmoid", {"z": np.array([1.0, 2.0])}, formula="σ(z)").matches(np.zeros(2), np.ones(2))
+    shown, hidden = feedback(info.value), feedback(info.value, hide_inputs=True)
+    assert "[1. 2.]" in shown and "[1. 2.]" not in hidden
+    assert "inputs: (hidden for this test)" in hidden and "formula (slides): σ(z)" in hidden
+    crash = StudentCodeError("relu raised ValueError: no", raised="ValueError", inputs="  z = 1")
+    assert "z = 1" in feedback(crash) and "z = 1" not in feedback(crash, hide_inputs=True)
+    assert "relu raised ValueError: no" in feedback(crash, hide_inputs=True)
+
+
+def test_a_misconfigured_assignment_is_a_flag_not_a_phrase():
+    from autograder.config import ConfigError
+    from autograder.grader import grade_safely
+
+    def broken_loader():
+        raise ConfigError("assignment.toml: [tests] lists no tests")
+
+    results = grade_safely(broken_loader, "unused")
+    assert results["extra_data"] == {"misconfigured": True} and results["score"] == 0.0
+
+    def crashing_loader():
+        raise RuntimeError("a bug in the grader")
+
+    assert "extra_data" not in grade_safely(crashing_loader, "unused")

@@ -6,6 +6,9 @@ tests/cases.json; students' local tests compare their functions with those outpu
 
 import numpy as np
 
+#: how the contract names the items these functions return (the feedback says dx, not result[0])
+OUTPUTS = {"mlp_forward": ("zs", "activations")}
+
 SEED = 20261127
 
 

@@ -8,6 +8,9 @@ Every input is drawn from a seeded generator, so the list is the same on every m
 import numpy as np
 import torch
 
+#: how the contract names the items these functions return (the feedback says dx, not result[0])
+OUTPUTS = {"conv_backward": ("dx", "dw", "db"), "fc_as_conv": ("w_conv", "b_conv")}
+
 SEED = 20240303
 
 

@@ -50,6 +50,7 @@ def _run_module(cls, args, kwargs, case):
     return answer
 
 
-def arguments(case):
-    """Everything of ``case`` that the code under test receives (to check nothing was modified)."""
-    return [case["args"], case.get("kwargs", {}), case.get("grad_output"), case.get("state_dict"), case.get("inputs")]
+def extra_arguments(case):
+    """``{name: value}`` of what the code under test receives besides its arguments (``grad_output``,
+    ``state_dict``, ``inputs``), to check it leaves them unchanged too."""
+    return {key: case[key] for key in ("grad_output", "state_dict", "inputs") if case.get(key) is not None}
