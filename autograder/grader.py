@@ -61,7 +61,8 @@ def grade(assignment, upload, random_examples=False, keyword=None):
             config = _only(config, outcomes)
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
                                      time.monotonic() - started,
-                                     {"assignment": assignment.id, "examples": plugin.examples})
+                                     {"assignment": assignment.id, "examples": plugin.examples,
+                                      "confinement": session.confinement or "none (no student code ran)"})
     finally:
         located.cleanup()
 
