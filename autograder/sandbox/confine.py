@@ -111,8 +111,8 @@ def _check(result, what):
 def _add_rule(libc, ruleset, path, rights, handled):
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return  # this machine simply has no such file
+    except (FileNotFoundError, PermissionError):
+        return  # this machine has no such file, or it is not ours to use anyway
     try:
         if not os.path.isdir(f"/proc/self/fd/{fd}"):
             rights &= _FILE_RIGHTS
