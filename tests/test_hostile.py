@@ -134,8 +134,18 @@ def plant_ssh_key(home, owner):
 
 
 # -- grading them ------------------------------------------------------------------------------------------
+class _Feedback:
+    """What a graded run's tests said, by function."""
+
+    def tests_of(self, function):
+        return [t for t in self.results["tests"] if t["name"].split(":")[0] == function]
+
+    def output_of(self, function):
+        return "\n---\n".join(t["output"] for t in self.tests_of(function))
+
+
 @dataclass
-class Graded:
+class Graded(_Feedback):
     name: str
     base: Path
     root: Path
@@ -149,12 +159,6 @@ class Graded:
     @property
     def beacon(self):
         return self.base / "beacon"
-
-    def tests_of(self, function):
-        return [t for t in self.results["tests"] if t["name"].split(":")[0] == function]
-
-    def output_of(self, function):
-        return "\n---\n".join(t["output"] for t in self.tests_of(function))
 
 
 def _set(text, key, value):
@@ -721,19 +725,13 @@ def test_a3_forbidden_conv_captured_at_import(run, baseline):
 
 # -- as an ordinary user: `nnhw grade`, no uid drop, Landlock alone -------------------------------------------
 @dataclass
-class GradedAsUser:
+class GradedAsUser(_Feedback):
     name: str
     base: Path
     beacon: Path
     results: dict
     process: subprocess.CompletedProcess
     env: dict
-
-    def tests_of(self, function):
-        return [t for t in self.results["tests"] if t["name"].split(":")[0] == function]
-
-    def output_of(self, function):
-        return "\n---\n".join(t["output"] for t in self.tests_of(function))
 
 
 USER_CASES = {

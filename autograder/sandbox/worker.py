@@ -266,8 +266,7 @@ class Worker:
 
     def _handshake(self, modules, poison):
         """Confinement and poison first, answered before any student code runs (so the report is the
-        worker's own word); then the student's imports. Both within the start-up timeout."""
-        deadline = time.monotonic() + self.limits.startup_timeout_s
+        worker's own word); then the student's imports. Each within the start-up timeout."""
         confine = {"also_write": _extra_writable()} if landlock_wanted() else None
         started, _ = self.request({"op": Op.START}, {"confine": confine, "poison": poison},
                                   timeout=self.limits.startup_timeout_s)
@@ -279,7 +278,7 @@ class Worker:
         self.confinement = " + ".join(parts + (["uid drop"] if self.uid is not None else [])) or "none"
         self.confinement_problem = started["confinement_problem"]
         imported, _ = self.request({"op": Op.IMPORT}, {"modules": list(modules)},
-                                   timeout=max(0.1, deadline - time.monotonic()))
+                                   timeout=self.limits.startup_timeout_s)
         if not imported.get("ok"):
             self.close()
             raise WorkerFailure("did not start properly", self.output())
