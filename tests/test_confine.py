@@ -285,3 +285,45 @@ def test_tf32_is_off_in_the_worker(tmp_path, torch_loaded_by):
         assert _call(worker, "tf32", torch_loaded_by == "the student") == [False, False]
     finally:
         worker.close()
+
+
+# -- where Landlock is refused: grading goes on, and says so ----------------------------------------
+REFUSING_CONTAINER = '''
+import ctypes, json, os, sys, tempfile
+# a seccomp filter that answers EPERM to landlock_create_ruleset (444), as some containers' do
+class Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+class Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+rules = (Filter * 4)(Filter(0x20, 0, 0, 0), Filter(0x15, 0, 1, 444), Filter(0x06, 0, 0, 0x00050000 | 1),
+                     Filter(0x06, 0, 0, 0x7fff0000))
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # no new privileges, as unprivileged seccomp requires
+assert libc.prctl(22, 2, ctypes.byref(Program(4, rules)), 0, 0) == 0, ctypes.get_errno()
+from autograder.config import Limits
+from autograder.sandbox import Worker, confine, unconfined_warning
+folder = tempfile.mkdtemp()
+os.chmod(folder, 0o755)
+with open(os.path.join(folder, "student.py"), "w") as fh:
+    fh.write("def f():\\n    return open('/etc/passwd').read() is not None\\n")
+worker = Worker({"student.py": os.path.join(folder, "student.py")}, ["student"], Limits())
+reply, answer = worker.request({"op": "call", "target": "f"}, {"args": []})
+print(json.dumps({"probe": confine.probe(), "confinement": worker.confinement, "why": worker.confinement_problem,
+                  "answer": answer["result"], "warning": unconfined_warning()}))
+worker.close()
+'''
+
+
+def test_where_a_seccomp_filter_refuses_landlock_grading_goes_on_and_says_so():
+    """Inside a 'container' whose seccomp filter refuses Landlock, the worker still starts and answers, reports
+    no confinement and why, and an ordinary user is warned."""
+    env = {**os.environ, "NNHW_NO_PRIVILEGE_DROP": "1"}  # as an ordinary user: nothing else confines it
+    env.pop("NNHW_NO_LANDLOCK", None)
+    done = subprocess.run([sys.executable, "-c", REFUSING_CONTAINER], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["probe"] == [0, "a seccomp filter (e.g. a container's) refuses Landlock"]
+    assert outcome["confinement"] == "none" and "seccomp" in outcome["why"]
+    assert outcome["answer"] is True  # unconfined: it could read a file outside its folder
+    assert "unconfined" in outcome["warning"] and "seccomp" in outcome["warning"]
