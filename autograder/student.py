@@ -96,6 +96,8 @@ class Session:
                 self.worker = Worker(files, modules, self.config.limits, self.config.forbidden.poison())
                 self.confinements.add(self.worker.confinement)
             except WorkerFailure as exc:
+                if exc.confinement is not None:  # the student's import ran (and failed) under it
+                    self.confinements.add(exc.confinement)
                 self.broken = (f"your code could not even be loaded: it {exc} while importing "
                                f"{', '.join(self.files)}" + _last_output(exc.output))
                 raise StudentCodeAbort(self.broken) from None

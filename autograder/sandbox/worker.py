@@ -72,9 +72,10 @@ def _extra_writable():
 class WorkerFailure(RuntimeError):
     """The worker died, hung or broke the protocol while answering one call."""
 
-    def __init__(self, message, output=""):
+    def __init__(self, message, output="", confinement=None):
         super().__init__(message)
         self.output = output  # the tail of what the student's code printed
+        self.confinement = confinement  # what the worker had, where it got that far
 
 
 class _Tail:
@@ -277,11 +278,15 @@ class Worker:
         parts = [started["confinement"]] if started["confinement"] != "none" else []
         self.confinement = " + ".join(parts + (["uid drop"] if self.uid is not None else [])) or "none"
         self.confinement_problem = started["confinement_problem"]
-        imported, _ = self.request({"op": Op.IMPORT}, {"modules": list(modules)},
-                                   timeout=self.limits.startup_timeout_s)
+        try:
+            imported, _ = self.request({"op": Op.IMPORT}, {"modules": list(modules)},
+                                       timeout=self.limits.startup_timeout_s)
+        except WorkerFailure as exc:  # the student's import crashed or hung: it ran, confined as reported
+            exc.confinement = self.confinement
+            raise
         if not imported.get("ok"):
             self.close()
-            raise WorkerFailure("did not start properly", self.output())
+            raise WorkerFailure("did not start properly", self.output(), self.confinement)
         self.imports = imported["imports"]
 
     def output(self):
