@@ -44,7 +44,7 @@ print(json.dumps(outcome))
 '''
 
 
-def run_confined(folder, body, user=None, timeout=60):
+def run_confined(folder, body, user=None, timeout=300):
     """Run ``body`` (statements calling ``attempt(what, action)``) confined to ``folder``; its outcomes."""
     source = PROGRAM.format(sandbox=str(confine.__file__).rsplit("/", 1)[0], folder=str(folder),
                             body=textwrap.dedent(body))
