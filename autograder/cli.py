@@ -103,8 +103,12 @@ def print_results(results, title):
 def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedback):
     """Grade a submission (folder, zip or file) exactly as Gradescope would."""
     from .grader import grade_safely
+    from .sandbox import unconfined_warning
 
     course = _course()
+    warning = unconfined_warning()
+    if warning and not quiet:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     results = grade_safely(lambda: course.assignment(assignment_id), submission,
                            random_examples=random_examples, keyword=keyword)
     if out:
@@ -112,6 +116,9 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
     if quiet:
         return
     print_results(results, f"{assignment_id}: {submission}")
+    confinement = results.get("extra_data", {}).get("confinement")
+    if confinement:
+        console.print(f"the submission's code ran confined by: {confinement}", markup=False, highlight=False)
     drift = (results.get("extra_data") or {}).get("lock_drift")
     if drift:
         err.print(f"[yellow]warning:[/] graded with packages other than requirements.lock's ({escape('; '.join(drift))}): "

@@ -9,6 +9,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -16,13 +17,33 @@ else:  # pragma: no cover - Gradescope's Python 3.10
     import tomli as tomllib
 
 from . import decorators
-from .sandbox import Limits
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
 class ConfigError(ValueError):
     """A malformed assignment config (which file, which key, what was expected)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission's code may use (``[limits]``; docs/architecture.md explains each)."""
+
+    call_timeout_s: float = 10.0
+    startup_timeout_s: float = 60.0
+    memory_mb: int = 1024          # heap (RLIMIT_DATA) of each process, and anonymous memory of all together
+    cpu_s: int = 600
+    max_processes: int = 64        # per worker uid (root only: it is a per-uid count)
+    max_file_mb: int = 16
+    output_tail_bytes: int = 4000
+    max_answer_mb: int = 64        # the arrays of one answer; the grader reads no more
+    max_open_files: int = 256
+    test_budget_s: Optional[float] = None  # time in the student's code per test; None: 6 x call_timeout_s
+    total_budget_s: float = 480.0  # time in the student's code per submission (Gradescope's default timeout is 600)
+
+    @property
+    def test_budget(self):
+        return self.test_budget_s if self.test_budget_s is not None else 6 * self.call_timeout_s
 
 
 @dataclass(frozen=True)

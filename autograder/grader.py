@@ -62,6 +62,7 @@ def grade(assignment, upload, random_examples=False, keyword=None):
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
                                      time.monotonic() - started,
                                      {"assignment": assignment.id, "examples": plugin.examples,
+                                      "confinement": session.confinement or "none (no student code ran)",
                                       **_graded_with(assignment)})
     finally:
         located.cleanup()

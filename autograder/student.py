@@ -9,6 +9,7 @@ import inspect
 import time
 
 from .check import Feedback, describe
+from .protocol import INPUT_INDEPENDENT, Answer, ErrorKind, Op
 from .sandbox import Worker, WorkerFailure
 
 
@@ -61,7 +62,7 @@ class Session:
     """
 
     MAX_RESTARTS = 50
-    INPUT_INDEPENDENT = {"NotImplementedError", "Missing", "ForbiddenAPIError"}
+    INPUT_INDEPENDENT = INPUT_INDEPENDENT
 
     def __init__(self, files, given, reference, config):
         self.files = {name: path for name, path in files.items() if path is not None}
@@ -70,6 +71,7 @@ class Session:
         self.worker, self.fatal, self.broken, self.restarts = None, None, None, 0
         self.last_mutated = []
         self.spent_test = self.spent_total = 0.0  # seconds spent waiting for the student's code
+        self.confinements = set()  # what each worker started had: "landlock ABI 7 + uid drop", ...
 
     # -- lifecycle -------------------------------------------------------------------
     def start_test(self):
@@ -94,7 +96,10 @@ class Session:
             files = {**self.files, **self.given}  # given files win over a student's copy of them
             try:
                 self.worker = Worker(files, modules, self.config.limits, self.config.forbidden.poison())
+                self.confinements.add(self.worker.confinement)
             except WorkerFailure as exc:
+                if exc.confinement is not None:  # the student's import ran (and failed) under it
+                    self.confinements.add(exc.confinement)
                 self.broken = (f"your code could not even be loaded: it {exc} while importing "
                                f"{', '.join(self.files)}" + _last_output(exc.output))
                 raise StudentCodeAbort(self.broken) from None
@@ -113,8 +118,13 @@ class Session:
             return f"{target}: {filename} could not be imported, so nothing in it can be graded:\n{detail}"
         return None
 
+    @property
+    def confinement(self):
+        """The confinement the student's code ran under ("landlock ABI 7 + uid drop"; None if it never ran)."""
+        return " / ".join(sorted(self.confinements)) or None
+
     def request(self, target, args=(), kwargs=None, **extra):
-        """Run one call in the worker; returns the decoded answer (a dict with ``result``)."""
+        """Run one call in the worker; returns its :class:`~autograder.protocol.Answer`."""
         kwargs = kwargs or {}
         reference_function = self._reference_function(target)
         inputs = _named_inputs(reference_function, args, kwargs) if reference_function else {}
@@ -132,7 +142,7 @@ class Session:
         problem = self._file_problem(target)
         if problem:
             raise StudentCodeAbort(problem)
-        message = {"op": extra.pop("op", "call"), "target": target, **extra}
+        message = {"op": extra.pop("op", Op.CALL), "target": target, **extra}
         payload = {"args": list(args), "kwargs": kwargs}
         if "grad_output" in message:
             payload["grad_output"] = message.pop("grad_output")
@@ -151,11 +161,12 @@ class Session:
             explanation = self._explain(target, error)
             if kind in self.INPUT_INDEPENDENT:
                 raise StudentCodeAbort(explanation)
-            crashed = kind != "UngradableResult"  # a crash depends on the inputs: show them
+            crashed = kind != ErrorKind.UNGRADABLE  # a crash depends on the inputs: show them
             raise StudentCodeError(explanation, raised=kind, inputs=_show_inputs(inputs) if crashed else None)
         if not isinstance(answer, dict):
             raise StudentCodeError(f"{target}: the worker sent a malformed answer")
-        self.last_mutated = [str(m) for m in answer.get("mutated", [])]
+        answer = Answer.from_value(answer)
+        self.last_mutated = list(answer.mutated)
         return answer
 
     def _spend(self, started):
@@ -189,14 +200,14 @@ class Session:
     def _explain(target, error):
         kind, text = str(error.get("type", "")), str(error.get("message", ""))
         trace = str(error.get("traceback", "")).rstrip()
-        if kind == "NotImplementedError":
+        if kind == ErrorKind.NOT_IMPLEMENTED:
             return f"{target}: not implemented yet (it raises NotImplementedError)"
-        if kind == "Missing":
+        if kind == ErrorKind.MISSING:
             return f"{target}: your submission has no function or class named {target}" + (f"; {text}" if text else "")
-        if kind == "UngradableResult":
+        if kind == ErrorKind.UNGRADABLE:
             return (f"{target}: returned {text}, which cannot be graded; return numpy arrays, numbers, "
                     f"tensors, or lists/tuples of them, as the handout says")
-        if kind == "ForbiddenAPIError":
+        if kind == ErrorKind.FORBIDDEN:
             return f"{target}: uses a forbidden API: {text}"
         return f"{target} raised {kind}: {text}\n{trace}"
 
@@ -216,21 +227,21 @@ class Student:
         return _RemoteFunction(self._session, name)
 
     def call(self, target, *args, **kwargs):
-        return self._session.request(target, args, kwargs)["result"]
+        return self._session.request(target, args, kwargs).result
 
     def call_with_grad(self, target, *args, wrt, grad_output, **kwargs):
         """Call, then back-propagate ``grad_output``; returns ``(result, [grads of args in wrt])``."""
         answer = self._session.request(target, args, kwargs, wrt=list(wrt), grad_output=grad_output)
-        return answer["result"], answer.get("grads")
+        return answer.result, answer.grads
 
     def time(self, target, *args, repeat=5, **kwargs):
         """Best wall time in seconds of the student's ``target(*args)`` in the worker (for leaderboards)."""
-        return self._session.request(target, args, kwargs, op="time", repeat=repeat)["seconds"]
+        return self._session.request(target, args, kwargs, op=Op.TIME, repeat=repeat).seconds
 
     def new(self, class_name, *args, **kwargs):
         """Construct ``class_name(*args, **kwargs)`` in the worker; returns a handle to it."""
-        answer = self._session.request(class_name, args, kwargs, op="new")
-        return RemoteObject(self._session, class_name, answer["handle"], self._session.restarts)
+        answer = self._session.request(class_name, args, kwargs, op=Op.NEW)
+        return RemoteObject(self._session, class_name, answer.handle, self._session.restarts)
 
     @property
     def mutated(self):
@@ -243,7 +254,7 @@ class _RemoteFunction:
         self._session, self.__name__ = session, name
 
     def __call__(self, *args, **kwargs):
-        return self._session.request(self.__name__, args, kwargs)["result"]
+        return self._session.request(self.__name__, args, kwargs).result
 
 
 class RemoteObject:
@@ -259,12 +270,12 @@ class RemoteObject:
                                      **extra)
 
     def call(self, method, *args, **kwargs):
-        return self._request(method, args, kwargs)["result"]
+        return self._request(method, args, kwargs).result
 
     def __call__(self, *args, **kwargs):
-        return self._request("__call__", args, kwargs)["result"]
+        return self._request("__call__", args, kwargs).result
 
     def call_with_grad(self, *args, wrt, grad_output, **kwargs):
         """Forward, then backward; returns ``(result, input grads, {parameter name: grad})``."""
         answer = self._request("__call__", args, kwargs, wrt=list(wrt), grad_output=grad_output)
-        return answer["result"], answer.get("grads"), answer.get("param_grads")
+        return answer.result, answer.grads, answer.param_grads

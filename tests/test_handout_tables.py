@@ -7,7 +7,8 @@ from markdown_it import MarkdownIt
 
 from autograder.build import handout
 
-POINTS = re.compile(r"^(\*\*)?\d+(\.\d+)?(\*\*)?$")
+# a number, bold for the total; CUDA tests and the total may say what a grader without a GPU leaves out
+POINTS = re.compile(r"^(\*\*)?\d+(\.\d+)?(\*\*)?( \(GPU grader only\)|, plus \d+(\.\d+)? on a GPU grader( or with recorded CUDA results)?)?$")
 
 
 def tables(text):

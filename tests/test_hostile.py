@@ -41,7 +41,10 @@ import numpy as np
 import pytest
 
 from autograder import sandbox
+from autograder.config import Limits
 from autograder.course import Course
+from autograder.sandbox import confine
+from autograder.sandbox import worker as sandbox_worker
 from autograder.results import validate
 from fake_gradescope import make_container, run_autograder
 
@@ -60,6 +63,8 @@ JOBS = int(os.environ.get("NNHW_HOSTILE_JOBS") or max(2, os.cpu_count() or 2))
 
 AS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not AS_ROOT, reason="needs root, as on Gradescope")
+LANDLOCK_ABI = confine.probe()[0]
+NOBODY = 65534  # the ordinary user of the tests that grade without root
 
 
 # -- the cases: name -> how to build and grade a submission; tests name the case they inspect -------------
@@ -67,9 +72,9 @@ CASES = {}
 CASE_OF = {}  # test node name -> case name, where it is not the test's own name (several tests, one run)
 
 
-def case(name, assignment, files, limits=None, max_examples=MAX_EXAMPLES, after_layout=None, tests=()):
+def case(name, assignment, files, limits=None, max_examples=MAX_EXAMPLES, after_layout=None, tests=(), env=None):
     CASES[name] = dict(assignment=assignment, files=files, limits=limits or {}, max_examples=max_examples,
-                       after_layout=after_layout)
+                       after_layout=after_layout, env=env or {})
     CASE_OF.update({test: name for test in tests})
 
 
@@ -92,9 +97,57 @@ def a1(*snippets, **options):
     return hostile("a1_forward", *snippets, **options)
 
 
+def only(*snippets):
+    """A forward.py of the prelude and ``snippets`` alone: none of the reference's code."""
+    return lambda: {"forward.py": "\n\n".join((HOSTILE / f"{s}.py").read_text() for s in ("prelude", *snippets))}
+
+
+def expected_confinement(env, root=True):
+    parts = [f"landlock ABI {LANDLOCK_ABI}"] if LANDLOCK_ABI and env.get("NNHW_NO_LANDLOCK") != "1" else []
+    return " + ".join(parts + (["uid drop"] if root else [])) or "none"
+
+
+def fill_placeholders(text, root, beacon, port, ssh_key):
+    return (text.replace("@@ROOT@@", str(root)).replace("@@REPO@@", str(ROOT)).replace("@@BEACON@@", str(beacon))
+            .replace("@@PORT@@", str(port)).replace("@@SSH_KEY@@", str(ssh_key)))
+
+
+def write_upload(upload, files, fill):
+    for relative, content in files.items():
+        path = upload / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):  # a zip: {entry name: text}
+            with zipfile.ZipFile(path, "w") as zf:
+                for entry, text in content.items():
+                    zf.writestr(entry, fill(text))
+        else:
+            path.write_bytes(fill(content).encode())
+
+
+def plant_ssh_key(home, owner):
+    """A careless user's private key (world-readable, as keys copied around often are)."""
+    key = home / ".ssh" / "id_ed25519"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n")
+    for path in (home, key.parent, key):
+        os.chown(path, owner, owner)
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return key
+
+
 # -- grading them ------------------------------------------------------------------------------------------
+class _Feedback:
+    """What a graded run's tests said, by function."""
+
+    def tests_of(self, function):
+        return [t for t in self.results["tests"] if t["name"].split(":")[0] == function]
+
+    def output_of(self, function):
+        return "\n---\n".join(t["output"] for t in self.tests_of(function))
+
+
 @dataclass
-class Graded:
+class Graded(_Feedback):
     name: str
     base: Path
     root: Path
@@ -103,16 +156,11 @@ class Graded:
     process: subprocess.CompletedProcess
     started: float
     finished: float
+    env: dict
 
     @property
     def beacon(self):
         return self.base / "beacon"
-
-    def tests_of(self, function):
-        return [t for t in self.results["tests"] if t["name"].split(":")[0] == function]
-
-    def output_of(self, function):
-        return "\n---\n".join(t["output"] for t in self.tests_of(function))
 
 
 def _set(text, key, value):
@@ -129,19 +177,8 @@ def _grade_one(name, spec, bundle_dir, port):
     upload = base / "upload"
     upload.mkdir()
 
-    def fill(text):
-        return (text.replace("@@ROOT@@", str(root)).replace("@@REPO@@", str(ROOT))
-                .replace("@@BEACON@@", str(beacon)).replace("@@PORT@@", str(port)))
-
-    for relative, content in spec["files"]().items():
-        path = upload / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, dict):  # a zip: {entry name: text}
-            with zipfile.ZipFile(path, "w") as zf:
-                for entry, text in content.items():
-                    zf.writestr(entry, fill(text))
-        else:
-            path.write_bytes(fill(content).encode())
+    ssh_key = plant_ssh_key(base / "home", 0)
+    write_upload(upload, spec["files"](), lambda text: fill_placeholders(text, root, beacon, port, ssh_key))
     assert make_container(base, bundle_dir / f"{spec['assignment']}-autograder.zip", upload) == root
     toml = root / "source" / "assignments" / spec["assignment"] / "assignment.toml"
     text = toml.read_text()
@@ -152,8 +189,10 @@ def _grade_one(name, spec, bundle_dir, port):
     if spec["after_layout"] is not None:
         spec["after_layout"](root)
     started = time.monotonic()
-    results, seconds, process = run_autograder(root, timeout=600)
-    return Graded(name, base, root, results, seconds, process, started, time.monotonic())
+    # the beacon is the tests' own instrument: the confined worker may write there
+    env = {"NNHW_WORKER_ALSO_WRITABLE": str(beacon), **spec["env"]}
+    results, seconds, process = run_autograder(root, timeout=600, extra_env=env)
+    return Graded(name, base, root, results, seconds, process, started, time.monotonic(), env)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +207,19 @@ def listener():
 
 
 @pytest.fixture(scope="module")
-def graded(request, bundle_dir, listener):
+def course_copy():
+    """A world-readable copy of the course (solutions included) elsewhere on the machine, as an instructor's
+    checkout in /tmp or /opt would be: what a stealing submission looks for."""
+    folder = Path(tempfile.mkdtemp(prefix="nnhw-course-copy-"))
+    for part in ("solutions", "assignments"):
+        shutil.copytree(ROOT / part, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def graded(request, bundle_dir, listener, course_copy):
     """Every selected case, graded concurrently: ``{test node name: Graded or the exception}``."""
     if not AS_ROOT:
         pytest.skip("needs root, as on Gradescope")
@@ -288,6 +339,7 @@ def check_run(run, baseline, failing=None, everything=None, extra_seconds=0.0, s
     seen = beacons(run)
     if student_ran:
         assert seen, "the student's code never ran (bad test setup?)"
+        assert results["extra_data"]["confinement"] == expected_confinement(run.env)
     assert all(uid not in (0, os.getuid()) for _, uid, _, _ in seen), "student code ran as root"
     assert survivors(run) == []
     last_sign = max((p.stat().st_mtime_ns for p in run.beacon.iterdir()), default=0)
@@ -496,7 +548,8 @@ def _netns_available():
     """Whether this kernel lets root give a process its own network namespace (not so in most containers)."""
     pid = os.fork()
     if pid == 0:
-        os._exit(0 if sandbox._unshare is not None and sandbox._unshare(sandbox._CLONE_NEWNET) == 0 else 1)
+        unshare = sandbox_worker.unshare
+        os._exit(0 if unshare is not None and unshare(sandbox_worker.CLONE_NEWNET) == 0 else 1)
     return os.waitpid(pid, 0)[1] == 0
 
 
@@ -527,11 +580,14 @@ case("snooping", "a1_forward", a1("cheat_read_secrets", "cheat_overwrite"), afte
 def test_reading_solutions_tests_and_grader_state(run, baseline, listener):
     check_run(run, baseline, failing=SNOOPING)
     leaks = _report(run, "mse_loss", "LEAKS")
-    # the bundle (sources, hidden tests, submission, results, run_autograder) and the grader process: out of reach
-    assert set(leaks) - {"repo solution", "network"} == set(), leaks
-    # an instructor's checkout is only as private as its permissions (on Gradescope there is none)
-    assert ("repo solution" in leaks) == _readable_by_others(REFERENCE["a1_forward"])
-    if _netns_available():  # best effort: where root may, the worker has no network at all
+    if LANDLOCK_ABI >= 4:  # nothing outside the worker's folder and its Python, and no TCP
+        assert leaks == []
+    else:
+        # the bundle (sources, hidden tests, submission, results, run_autograder) and the grader process: out of reach
+        assert set(leaks) - {"repo solution", "network", "ssh key"} == set(), leaks
+        # without Landlock an instructor's checkout is only as private as its permissions
+        assert ("repo solution" in leaks) == (_readable_by_others(REFERENCE["a1_forward"]) and not LANDLOCK_ABI)
+    if _netns_available() or LANDLOCK_ABI >= 4:  # no network where root may unshare it, or Landlock forbids TCP
         assert "network" not in leaks
         with pytest.raises(BlockingIOError):
             listener.accept()
@@ -608,6 +664,26 @@ def test_symlink_to_the_reference_solution(run, baseline):
     assert run.results["score"] == 0
 
 
+# Stealing: the submission implements nothing and imports the first forward.py it finds around its folder.
+STEALING = {"Landlock": {}, "no Landlock": {"NNHW_NO_LANDLOCK": "1"}}
+for _how, _env in STEALING.items():
+    case(f"test_stealing_a_world_readable_copy_of_the_solutions[{_how}]", "a1_forward",
+         only("cheat_steal_solution"), env=_env)
+
+
+@pytest.mark.parametrize("how", list(STEALING))
+def test_stealing_a_world_readable_copy_of_the_solutions(run, baseline, course_copy, how):
+    """A course checkout anyone may read lies in /tmp. Confined, the submission finds nothing and scores zero;
+    with Landlock turned off (the uid drop alone) the same submission takes full marks from the copy."""
+    stolen = [b for b in beacons(run) if b[3].startswith("stole")]
+    if how == "Landlock" and LANDLOCK_ABI:
+        check_run(run, baseline, everything=r"no function or class named")
+        assert run.results["score"] == 0 and not stolen
+    else:  # the hole Landlock closes: the attack is real
+        check_run(run, baseline)
+        assert run.results["score"] == baseline.results["score"] and stolen
+
+
 # -- wrong but innocent ---------------------------------------------------------------------------------------
 case("test_wrong_but_innocent_answers", "a1_forward", a1("wrong_but_innocent"))
 
@@ -649,6 +725,114 @@ def test_a3_forbidden_conv_captured_at_import(run, baseline):
     assert [t for t in run.tests_of("Conv2dFunction") if t["max_score"]]  # graded, and passed (checked above)
 
 
+# -- as an ordinary user: `nnhw grade`, no uid drop, Landlock alone -------------------------------------------
+@dataclass
+class GradedAsUser(_Feedback):
+    name: str
+    base: Path
+    beacon: Path
+    results: dict
+    process: subprocess.CompletedProcess
+    env: dict
+
+
+USER_CASES = {
+    "snooping": (a1("cheat_read_secrets", "cheat_overwrite"), {}),
+    "killing": (a1("cheat_kill_grader"), {}),
+    "stealing": (only("cheat_steal_solution"), {}),
+    "stealing without Landlock": (only("cheat_steal_solution"), {"NNHW_NO_LANDLOCK": "1"}),
+}
+
+
+def _grade_as_user(name, files, env, port):
+    """``nnhw grade`` run by uid 65534 with its own home (and a key in it) on an upload it owns."""
+    base = Path(tempfile.mkdtemp(prefix="nnhw-as-user-"))
+    base.chmod(0o755)
+    beacon = base / "beacon"
+    beacon.mkdir()
+    beacon.chmod(0o1777)
+    home = base / "home"
+    ssh_key = plant_ssh_key(home, NOBODY)
+    fake_root = base / "autograder"  # where cheat_overwrite aims: the user's own results, writable by the user
+    (fake_root / "results").mkdir(parents=True)
+    upload = base / "upload"
+    write_upload(upload, files(), lambda text: fill_placeholders(text, fake_root, beacon, port, ssh_key))
+    out = fake_root / "results" / "results.json"
+    for path in [fake_root, *fake_root.rglob("*"), upload, *upload.rglob("*")]:
+        os.chown(path, NOBODY, NOBODY)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "NNHW_WORKER_ALSO_WRITABLE": str(beacon),
+           **env}
+    process = subprocess.run([sys.executable, "-m", "autograder", "grade", "a1_forward", str(upload), "--out", str(out)],
+                             cwd=ROOT, env=env, user=NOBODY, group=NOBODY, extra_groups=[], capture_output=True,
+                             text=True, timeout=600)
+    results = json.loads(out.read_text()) if out.exists() else {}
+    return GradedAsUser(name, base, beacon, results, process, env)
+
+
+@pytest.fixture(scope="module")
+def graded_as_user(listener, course_copy):
+    if not AS_ROOT:
+        pytest.skip("switching to an ordinary user's uid needs root")
+    port = listener.getsockname()[1]
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        futures = {n: pool.submit(_grade_as_user, n, files, env, port) for n, (files, env) in USER_CASES.items()}
+    done = {name: future.result() for name, future in futures.items()}
+    yield done
+    for run in done.values():
+        shutil.rmtree(run.base, ignore_errors=True)
+
+
+def check_user_run(run, failing=None, everything=None):
+    """What an honest grade as an ordinary user shows: nnhw grade finished, the confinement it reported, no
+    survivor, and exactly the ``failing`` functions' tests failed."""
+    assert run.process.returncode == 0, run.process.stderr[-3000:]
+    assert validate(run.results) == [], validate(run.results)
+    assert run.results["extra_data"]["confinement"] == expected_confinement(run.env, root=False)
+    assert f"ran confined by: {run.results['extra_data']['confinement']}" in run.process.stdout
+    assert {uid for _, uid, _, _ in beacons(run)} == {NOBODY}
+    assert survivors(run) == []
+    for test in run.results["tests"]:
+        pattern = everything or (failing or {}).get(test["name"].split(":")[0])
+        if pattern is None:
+            assert test["status"] == "passed", (test["name"], test["output"])
+        else:
+            assert test["status"] == "failed" and re.search(pattern, test["output"], re.S), (test["name"], test["output"])
+
+
+@needs_root
+@pytest.mark.skipif(LANDLOCK_ABI < 6, reason="needs Landlock ABI 6 (files, TCP, signals)")
+def test_as_an_ordinary_user_reading_writing_and_connecting_fail(graded_as_user, listener):
+    """The user's checkout, their ~/.ssh, the grader's /proc, their own results.json, /tmp and the network:
+    all refused to the student's code, although the worker runs as that very user."""
+    run = graded_as_user["snooping"]
+    check_user_run(run, SNOOPING)
+    assert _report(run, "mse_loss", "LEAKS") == [] and _report(run, "tanh", "WROTE") == []
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+
+
+@needs_root
+@pytest.mark.skipif(LANDLOCK_ABI < 6, reason="needs Landlock ABI 6 (signal scoping)")
+def test_as_an_ordinary_user_the_grader_cannot_be_killed(graded_as_user):
+    """Same uid, yet kill(grader), killpg and kill(-1) reach nothing outside the worker's own processes."""
+    run = graded_as_user["killing"]
+    check_user_run(run, {"mse_loss": r"exited with status 7.*KILLS=", "binary_cross_entropy": r"crashed \(killed"})
+    assert set(_report(run, "mse_loss", "KILLS").values()) == {"PermissionError"}
+
+
+@needs_root
+@pytest.mark.skipif(not LANDLOCK_ABI, reason="needs Landlock")
+def test_as_an_ordinary_user_stealing_a_world_readable_copy_scores_zero(graded_as_user, course_copy):
+    confined, open_ = graded_as_user["stealing"], graded_as_user["stealing without Landlock"]
+    check_user_run(confined, everything=r"no function or class named")
+    assert confined.results["score"] == 0 and not [b for b in beacons(confined) if b[3].startswith("stole")]
+    # the same submission with Landlock turned off: the attack is real, and nnhw grade says so
+    check_user_run(open_, {})
+    assert open_.results["score"] == sum(t["max_score"] for t in open_.results["tests"]) > 0
+    assert [b for b in beacons(open_) if b[3].startswith("stole")]
+    assert "unconfined" in open_.process.stderr
+
+
 # -- the sandbox and session directly (no bundle) ------------------------------------------------------------
 WORKER_FILE = '''
 import os, signal, threading, time
@@ -685,7 +869,7 @@ def worker_file(tmp_path):
 
 def test_a_stopped_worker_cannot_block_a_large_request(worker_file):
     """Writing a request bigger than the pipe to a worker that stopped itself times out; it does not hang."""
-    worker = sandbox.Worker({"student.py": worker_file}, ["student"], sandbox.Limits(call_timeout_s=2))
+    worker = sandbox.Worker({"student.py": worker_file}, ["student"], Limits(call_timeout_s=2))
     try:
         assert worker.request({"op": "call", "target": "stop_soon"}, {"args": []})[1]["result"] == 1
         time.sleep(0.5)
@@ -699,7 +883,7 @@ def test_a_stopped_worker_cannot_block_a_large_request(worker_file):
 
 @needs_root
 def test_concurrent_workers_lease_distinct_uids(worker_file):
-    workers = [sandbox.Worker({"student.py": worker_file}, ["student"], sandbox.Limits()) for _ in range(3)]
+    workers = [sandbox.Worker({"student.py": worker_file}, ["student"], Limits()) for _ in range(3)]
     try:
         assert len({w.uid for w in workers}) == 3
         assert all(sandbox.processes_of(uid=w.uid) for w in workers)
@@ -712,7 +896,7 @@ def test_concurrent_workers_lease_distinct_uids(worker_file):
 def test_without_privilege_drop_the_token_finds_detached_processes(worker_file, monkeypatch):
     """The laptop path (no uid of its own): a double-forked, new-session grandchild is found by its token."""
     monkeypatch.setenv("NNHW_NO_PRIVILEGE_DROP", "1")
-    worker = sandbox.Worker({"student.py": worker_file}, ["student"], sandbox.Limits())
+    worker = sandbox.Worker({"student.py": worker_file}, ["student"], Limits())
     assert worker.uid is None
     worker.request({"op": "call", "target": "detach"}, {"args": []})
     assert len(sandbox.processes_of(token=worker.token)) == 2  # the worker and the detached grandchild

@@ -1,4 +1,5 @@
 import io
+import json
 import pickle
 
 import numpy as np
@@ -81,3 +82,29 @@ def test_json_fixture_form_roundtrips_exactly():
     value = [{"x": np.random.default_rng(0).normal(size=(2, 3)), "k": (3, 1)}]
     back = protocol.from_json_data(protocol.to_json_data(value))
     assert np.array_equal(back[0]["x"], value[0]["x"]) and back[0]["k"] == (3, 1)
+
+
+# -- the vocabulary ------------------------------------------------------------------------------------
+def test_an_answer_travels_as_data_and_comes_back_whole():
+    """The worker sends ``Answer.to_value()``; the grader rebuilds the same answer from what arrives."""
+    from autograder.protocol import Answer
+
+    sent = Answer(result=np.arange(3.0), mutated=("0", "bias"), grads=[np.ones(2)], param_grads={"w": np.zeros(1)})
+    _, value = protocol.unpack(io.BytesIO(protocol.pack({"ok": True}, sent.to_value())).read)
+    got = Answer.from_value(value)
+    assert np.array_equal(got.result, sent.result) and got.mutated == sent.mutated
+    assert np.array_equal(got.grads[0], np.ones(2)) and np.array_equal(got.param_grads["w"], np.zeros(1))
+    assert got.seconds is None and got.handle is None
+    assert set(Answer(handle=3).to_value()) == {"result", "mutated", "handle"}  # only the fields it has
+
+
+def test_error_kinds_are_plain_strings_on_the_wire():
+    """An ErrorKind is sent as its string, and the string a reply carries is recognised again (an Enum member
+    hashes by its name, so a set of members would not contain the string it equals)."""
+    from autograder.protocol import INPUT_INDEPENDENT, ErrorKind, Op, error_report
+
+    assert json.loads(json.dumps(error_report(ErrorKind.MISSING, "no f"))) == \
+        {"type": "Missing", "message": "no f", "traceback": ""}
+    assert json.loads(json.dumps({"op": Op.CALL})) == {"op": "call"}
+    assert {"NotImplementedError", "Missing", "ForbiddenAPIError"} <= INPUT_INDEPENDENT
+    assert "ValueError" not in INPUT_INDEPENDENT and "UngradableResult" not in INPUT_INDEPENDENT

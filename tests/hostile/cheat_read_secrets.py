@@ -18,6 +18,7 @@ _TRIES = {
     "grader memory": f"/proc/{_PPID}/mem",
     "grader maps": f"/proc/{_PPID}/maps",
     "repo solution": "@@REPO@@/solutions/a1_forward/forward.py",
+    "ssh key": "@@SSH_KEY@@",
 }
 LEAKS = []
 for _what, _path in _TRIES.items():

@@ -5,12 +5,20 @@ tensor is actually encoded or decoded) because it is copied next to the worker s
 into students' starter folders. Nothing here ever unpickles: arrays travel in ``.npy`` form
 and are read with ``allow_pickle=False``; everything else is plain JSON with a few tagged
 objects (tuples, arrays, tensors, non-finite floats).
+
+The conversation's vocabulary is defined here once: what the grader asks (:class:`Op`), the
+fields of a request and of a reply, the kinds of failure the worker reports (:class:`ErrorKind`)
+and the answer a call yields (:class:`Answer`). The worker, the sandbox and the student proxy
+all speak in these names.
 """
 
+import enum
 import io
 import json
 import math
 import struct
+from dataclasses import dataclass
+from typing import Any, List, Optional, TypedDict
 
 import numpy as np
 
@@ -22,6 +30,91 @@ _SCALAR_TYPES = (bool, int, str, type(None))
 
 class ProtocolError(Exception):
     """A message that is not well-formed data (or a value that cannot be sent as data)."""
+
+
+class Op(str, enum.Enum):
+    """What the grader asks of the worker, in the order a worker's life sees them."""
+
+    START = "start"    # confine yourself and poison forbidden APIs (no student code has run yet)
+    IMPORT = "import"  # import the student's modules
+    CALL = "call"      # call a function or a method of a held object
+    NEW = "new"        # construct an object and hold it; the answer is its handle
+    TIME = "time"      # best wall time of a call (leaderboards)
+
+
+class ErrorKind(str, enum.Enum):
+    """How a request failed, when it is not simply the student's own exception type (``ValueError``)."""
+
+    NOT_IMPLEMENTED = "NotImplementedError"  # the stub is still there
+    MISSING = "Missing"                      # no function or class of that name
+    FORBIDDEN = "ForbiddenAPIError"          # a poisoned function or a blocked import
+    UNGRADABLE = "UngradableResult"          # the answer cannot travel as data
+    SYSTEM_EXIT = "SystemExit"               # sys.exit() in the student's code
+
+
+#: failures no other input would cure: the test fails at once instead of searching further.
+#: (plain strings: an Enum member hashes by its name, so it is no set member for the string it equals)
+INPUT_INDEPENDENT = frozenset(k.value for k in (ErrorKind.NOT_IMPLEMENTED, ErrorKind.MISSING, ErrorKind.FORBIDDEN))
+
+
+class Request(TypedDict, total=False):
+    """The JSON part of a request; its value (arguments) travels beside it."""
+
+    op: str                  # an Op
+    seq: int                 # echoed by the reply, so an answer out of turn is noticed
+    target: str              # "fn" or "Class" or "Class.method"
+    handle: int              # the held object a method belongs to
+    method: str
+    wrt: List[int]           # arguments to differentiate with respect to (call_with_grad)
+    repeat: int              # TIME: how many timed calls
+
+
+class ErrorReport(TypedDict):
+    type: str                # an ErrorKind or the name of the student's exception type
+    message: str
+    traceback: str           # the lines in the student's files only
+
+
+class Reply(TypedDict, total=False):
+    """The JSON part of a reply; a call's :class:`Answer` travels beside it as its value."""
+
+    seq: int
+    ok: bool
+    error: ErrorReport                   # when not ok
+    confinement: str                     # START: "landlock ABI n" or "none"
+    confinement_problem: str             # START: why there is none
+    imports: dict                        # IMPORT: {module: {"ok": bool, "error": ErrorReport}}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one call of the student's code yields, as the graded tests use it."""
+
+    result: Any = None
+    mutated: tuple = ()                  # arguments (positions or names) modified in place
+    grads: Optional[list] = None         # call_with_grad: gradients of the arguments in ``wrt``
+    param_grads: Optional[dict] = None   # call_with_grad on a module: {parameter name: gradient}
+    seconds: Optional[float] = None      # TIME
+    handle: Optional[int] = None         # NEW
+
+    @classmethod
+    def from_value(cls, value):
+        """From the value a reply carried (already checked for shape by the grader)."""
+        return cls(result=value.get("result"), mutated=tuple(value.get("mutated", ())), grads=value.get("grads"),
+                   param_grads=value.get("param_grads"), seconds=value.get("seconds"), handle=value.get("handle"))
+
+    def to_value(self):
+        """The value the worker sends (only the fields this kind of answer has)."""
+        value = {"result": self.result, "mutated": list(self.mutated)}
+        for name in ("grads", "param_grads", "seconds", "handle"):
+            if getattr(self, name) is not None:
+                value[name] = getattr(self, name)
+        return value
+
+
+def error_report(kind, message, traceback=""):
+    """An :class:`ErrorReport` (``kind`` an ErrorKind or an exception type's name)."""
+    return {"type": str(getattr(kind, "value", kind)), "message": message, "traceback": traceback}
 
 
 def _is_tensor(value):

@@ -1,7 +1,9 @@
 """The untrusted side: imports only the student's files and answers calls as data.
 
 Run as a standalone script inside a private folder (copied there as ``_nnhw_worker.py``,
-next to ``_nnhw_protocol.py``), never imported by the grader. It reads requests from one
+next to ``_nnhw_protocol.py`` and ``_nnhw_confine.py``), never imported by the grader. Before
+the student's modules are imported it confines itself (Landlock, where the kernel offers it),
+poisons forbidden APIs and turns TF32 off wherever torch is used. It reads requests from one
 file descriptor and writes answers to another, so whatever the student prints cannot be
 mistaken for an answer. Nothing it sends is trusted: the grader only reads data from it.
 """
@@ -9,6 +11,7 @@ mistaken for an answer. Nothing it sends is trusted: the grader only reads data 
 import copy
 import difflib
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -18,8 +21,10 @@ import numpy as np
 WORKDIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, WORKDIR)  # `python -I` leaves the script's folder off the path
 
-import _nnhw_protocol as protocol  # noqa: E402 - needs the path above
+import _nnhw_confine as confinement  # noqa: E402 - needs the path above
+import _nnhw_protocol as protocol  # noqa: E402
 from _nnhw_check import same_arguments  # noqa: E402
+from _nnhw_protocol import Answer, ErrorKind, Op, error_report  # noqa: E402
 
 # Captured before any student code runs: a student who monkeypatches numpy or copy in this
 # process must not thereby hide that their function modified its arguments. (Everything the
@@ -102,6 +107,62 @@ def apply_poison(spec):
                 pass
 
 
+def _no_tf32(torch):
+    """Full float32 precision in matrix products and convolutions on GPUs that have TF32, as in the grader:
+    a correct submission must not fail a tolerance because the hardware rounded to 10 bits."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+class _AfterImport:
+    """A meta-path finder that runs ``then(module)`` right after ``name`` is first imported, by anyone."""
+
+    def __init__(self, name, then):
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                self.then(module)
+
+            spec.loader.exec_module = exec_module
+        return spec
+
+
+def torch_without_tf32(blocked):
+    """TF32 off in torch: now if torch is loaded, else the moment anything imports it (unless it is blocked)."""
+    if "torch" in blocked:
+        return
+    if "torch" in sys.modules:
+        _no_tf32(sys.modules["torch"])
+    else:
+        sys.meta_path.insert(0, _AfterImport("torch", _no_tf32))
+
+
+def start(spec):
+    """Confine this process, then poison forbidden APIs: all before any of the student's code runs."""
+    reply = {"confinement": "none"}
+    wanted = spec.get("confine")
+    if wanted is not None:
+        try:
+            reply["confinement"] = confinement.confine_worker(WORKDIR, also_write=wanted.get("also_write", []))
+        except confinement.ConfinementUnavailable as exc:
+            reply["confinement_problem"] = str(exc)
+    else:
+        reply["confinement_problem"] = "Landlock was turned off (NNHW_NO_LANDLOCK=1)"
+    poison = spec.get("poison", {})
+    apply_poison(poison)
+    torch_without_tf32(poison.get("block_imports", []))
+    return reply
+
+
 def _resolve_attribute_path(dotted):
     head, *rest = dotted.split(".")
     try:
@@ -133,8 +194,8 @@ def describe_exception(exc):
         trace = student_traceback(exc)[-4000:]
     except BaseException:  # noqa: BLE001
         trace = ""
-    kind = "ForbiddenAPIError" if isinstance(exc, ForbiddenAPIError) else str(type(exc).__name__)[:100]
-    return {"type": kind, "message": _safe_str(exc)[:2000], "traceback": trace}
+    kind = ErrorKind.FORBIDDEN if isinstance(exc, ForbiddenAPIError) else str(type(exc).__name__)[:100]
+    return error_report(kind, _safe_str(exc)[:2000], trace)
 
 
 def import_student_modules(names):
@@ -144,11 +205,14 @@ def import_student_modules(names):
             modules[name] = importlib.import_module(name)
             report[name] = {"ok": True}
         except SystemExit as exc:
-            report[name] = {"ok": False, "error": {"type": "SystemExit", "message": f"exit({_safe_str(exc.code)[:200]})",
-                                                   "traceback": ""}}
+            report[name] = {"ok": False, "error": _exit_report(exc)}
         except BaseException as exc:  # noqa: BLE001 - anything the student's import raises is data
             report[name] = {"ok": False, "error": describe_exception(exc)}
     return modules, report
+
+
+def _exit_report(exc):
+    return error_report(ErrorKind.SYSTEM_EXIT, f"exit({_safe_str(exc.code)[:200]})")
 
 
 def make_tensor(array, dtype, device, requires_grad):
@@ -235,25 +299,24 @@ class Worker:
         if wrt is not None:
             for index in wrt:
                 args[index] = args[index].detach().requires_grad_(True)
-        if request.get("op") == "time":
-            return {"result": None, "seconds": best_time(func, args, kwargs, int(request.get("repeat", 5))), "mutated": []}
+        if request.get("op") == Op.TIME:
+            return Answer(seconds=best_time(func, args, kwargs, int(request.get("repeat", 5))))
         before = [snapshot(a) for a in args], {k: snapshot(v) for k, v in kwargs.items()}
         result = func(*args, **kwargs)
         mutated = [str(i) for i, (b, a) in enumerate(zip(before[0], args)) if not unchanged(b, a)]
         mutated += [k for k, b in before[1].items() if not unchanged(b, kwargs[k])]
-        if request.get("op") == "new":
+        if request.get("op") == Op.NEW:
             self.handles[len(self.handles)] = result
-            return {"handle": len(self.handles) - 1, "mutated": mutated}
-        answer = {"result": result, "mutated": mutated}
-        if wrt is not None:
-            backward = ORIGINALS.get("torch.autograd.backward") or sys.modules["torch"].autograd.backward
-            backward(result, payload["grad_output"])  # torch's own, even where students may not call it
-            answer["grads"] = [args[i].grad for i in wrt]
-            if hasattr(func, "named_parameters") or "handle" in request:
-                owner = self.handles.get(request.get("handle"))
-                if owner is not None and hasattr(owner, "named_parameters"):
-                    answer["param_grads"] = {n: p.grad for n, p in owner.named_parameters()}
-        return answer
+            return Answer(handle=len(self.handles) - 1, mutated=tuple(mutated))
+        if wrt is None:
+            return Answer(result=result, mutated=tuple(mutated))
+        backward = ORIGINALS.get("torch.autograd.backward") or sys.modules["torch"].autograd.backward
+        backward(result, payload["grad_output"])  # torch's own, even where students may not call it
+        owner = self.handles.get(request.get("handle"))
+        param_grads = {n: p.grad for n, p in owner.named_parameters()} \
+            if owner is not None and hasattr(owner, "named_parameters") else None
+        return Answer(result=result, mutated=tuple(mutated), grads=[args[i].grad for i in wrt],
+                      param_grads=param_grads)
 
 
 def serve(read_fd, write_fd):
@@ -271,14 +334,19 @@ def serve(read_fd, write_fd):
         try:
             data = protocol.pack(message, value)
         except Exception as exc:  # noqa: BLE001 - an answer that cannot travel as data is the student's problem
-            data = protocol.pack({"ok": False, "seq": seq, "error": {
-                "type": "UngradableResult", "message": _safe_str(exc)[:500], "traceback": ""}})
+            data = protocol.pack({"ok": False, "seq": seq,
+                                  "error": error_report(ErrorKind.UNGRADABLE, _safe_str(exc)[:500])})
         write_all(data)
 
-    init, spec = protocol.unpack(reader.read)
-    apply_poison(spec.get("poison", {}))
+    request, spec = protocol.unpack(reader.read)  # START: no student code has run yet
+    try:
+        send(request.get("seq"), {"ok": True, **start(spec)})
+    except Exception as exc:  # noqa: BLE001 - Landlock present but refusing: the grader stops
+        send(request.get("seq"), {"ok": False, "error": error_report(type(exc).__name__, _safe_str(exc)[:2000])})
+        return
+    request, spec = protocol.unpack(reader.read)  # IMPORT
     modules, report = import_student_modules(spec.get("modules", []))
-    send(init.get("seq"), {"ok": True, "ready": True, "imports": report})
+    send(request.get("seq"), {"ok": True, "imports": report})
     worker = Worker(modules)
     while True:
         try:
@@ -289,16 +357,15 @@ def serve(read_fd, write_fd):
         try:
             answer = worker.call(request, payload or {})
         except MissingName as exc:
-            send(seq, {"ok": False, "error": {"type": "Missing", "message": _safe_str(exc), "traceback": ""}})
+            send(seq, {"ok": False, "error": error_report(ErrorKind.MISSING, _safe_str(exc))})
             continue
         except SystemExit as exc:
-            send(seq, {"ok": False, "error": {"type": "SystemExit", "message": f"exit({_safe_str(exc.code)[:200]})",
-                                              "traceback": ""}})
+            send(seq, {"ok": False, "error": _exit_report(exc)})
             continue
         except BaseException as exc:  # noqa: BLE001 - the student's exception is data for feedback
             send(seq, {"ok": False, "error": describe_exception(exc)})
             continue
-        send(seq, {"ok": True}, answer)
+        send(seq, {"ok": True}, answer.to_value())
 
 
 if __name__ == "__main__":

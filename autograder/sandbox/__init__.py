@@ -1,0 +1,19 @@
+"""Where the student's code runs: the untrusted side of grading, and everything that keeps it in.
+
+| module | its one job |
+|---|---|
+| ``worker`` | start the worker process with its limits, talk to it over its channel, close it |
+| ``worker_main`` | the worker's own script (copied into its private folder, never imported here) |
+| ``confine`` | Landlock: the worker shuts itself into its installation and its private folder |
+| ``processes`` | find the worker's processes in /proc and kill them all; sweep the files its uid left |
+| ``uids`` | lease a worker uid of its own when the grader is root |
+| ``replies`` | check what the worker sent before anyone uses it; rebuild tensors |
+"""
+
+from .processes import TOKEN_VARIABLE, kill_all, processes_of
+from .replies import make_tensor
+from .uids import WorkerSetupError
+from .worker import Worker, WorkerFailure, close_all_workers, unconfined_warning
+
+__all__ = ["TOKEN_VARIABLE", "Worker", "WorkerFailure", "WorkerSetupError", "close_all_workers", "kill_all",
+           "make_tensor", "processes_of", "unconfined_warning"]
