@@ -8,6 +8,7 @@ and records one outcome per test with the feedback text a student will read.
 import functools
 import traceback
 from dataclasses import dataclass
+from typing import Optional
 
 try:
     from builtins import BaseExceptionGroup
@@ -37,6 +38,7 @@ class Outcome:
     passed: bool
     output: str = ""
     skipped: bool = False   # not graded here (e.g. needs CUDA recordings): counts neither way
+    score: Optional[float] = None  # points earned (set_score); None: the full weight if passed, else 0
 
 
 def _title(item):
@@ -76,6 +78,7 @@ class GradingPlugin:
         self.session, self.reference_modules, self.config = session, reference, config
         self.profile = RANDOM_PROFILE if random_examples else GRADING_PROFILE
         self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
+        self.scores, self.running = {}, None
 
     # -- fixtures the graded tests use -----------------------------------------------
     @pytest.fixture(scope="session")
@@ -97,6 +100,14 @@ class GradingPlugin:
         """``leaderboard(name, value, order="desc")`` adds a Gradescope leaderboard entry (no points)."""
         def record(name, value, order="desc"):
             self.leaderboard_entries.append({"name": str(name), "value": value, "order": order})
+        return record
+
+    @pytest.fixture(scope="session")
+    def set_score(self):
+        """``set_score(points)`` gives the running test these points (partial credit, clamped to its weight),
+        whether it then passes or fails; the test passes only when they are its full weight."""
+        def record(points):
+            self.scores[self.running] = float(points)
         return record
 
     # -- hooks -------------------------------------------------------------------------
@@ -124,6 +135,8 @@ class GradingPlugin:
         return counted
 
     def pytest_runtest_setup(self, item):
+        self.running = item.name
+        self.scores.pop(item.name, None)
         self.session.start_test()
 
     @pytest.hookimpl(hookwrapper=True)
@@ -140,6 +153,7 @@ class GradingPlugin:
             spec = self.config.test(item.name)
             if spec is not None and spec.hide_inputs:
                 output = without_inputs(output)
-            self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output)
+            self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output,
+                                               score=self.scores.get(item.name))
         elif report.failed and previous is not None and previous.passed:  # teardown failed after a pass
             self.outcomes[item.name] = Outcome(item.name, previous.title, False, feedback(call.excinfo.value))

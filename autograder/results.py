@@ -18,9 +18,12 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
     tests, score = [], 0.0
     for spec in config.tests:
         outcome = outcomes.get(spec.name)
-        passed = bool(outcome and outcome.passed)
         skipped = bool(outcome and outcome.skipped)
-        points = spec.weight if passed else 0.0
+        points = earned(spec.weight, outcome)
+        if outcome is None or skipped:
+            passed = False
+        else:  # a partial score passes only when it is the full weight
+            passed = outcome.passed if outcome.score is None else points >= spec.weight
         score += points
         output = outcome.output if outcome else "this test did not run (an error in the autograder's test files)"
         entry = {
@@ -50,6 +53,15 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
     if extra:
         results["extra_data"] = dict(extra)
     return results
+
+
+def earned(weight, outcome):
+    """A test's points: its partial score (``set_score``) clamped to [0, weight] when it set one, else all or nothing."""
+    if outcome is None or outcome.skipped:
+        return 0.0
+    if outcome.score is not None:
+        return min(max(float(outcome.score), 0.0), weight)
+    return weight if outcome.passed else 0.0
 
 
 def failure(message, execution_time=None):
