@@ -18,13 +18,14 @@ import zipfile
 import numpy as np
 
 from . import protocol
+from .config import ConfigError
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 DATA_FOLDER = "data"
 
 
-class DataError(RuntimeError):
-    """The data cannot be made or found (which assignment, which file, what to do)."""
+class DataError(ConfigError):
+    """The data cannot be made or found (which assignment, which file, what to do): the instructor's to fix."""
 
 
 def npz_bytes(arrays):
