@@ -132,11 +132,11 @@ def write_tree(folder, tree):
     folder = Path(folder)
     for path in set(_on_disk(folder)) - set(tree):
         (folder / path).unlink()
-    for path, data in sorted(tree.items()):
+    for path, content in sorted(tree.items()):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
+        if not target.exists() or target.read_bytes() != content:
+            target.write_bytes(content)
 
 
 # -- archives ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ so both sides build exactly the same objects.
 """
 
 import importlib
+import time
 
 import torch
 import torch.nn as nn
@@ -101,3 +102,13 @@ def run_model(channels, state=None, x=None, double=False, model_class=None):
     if double:
         model = model.double()
     return {"shapes": shapes, "output": model(x)}
+
+
+def run_fit(x, y, seed=0, fit=None):
+    """fit(x, y, seed): the returned model's type and weights, and the CPU seconds it took (this process)."""
+    fit = fit or _students("fit")
+    started = time.process_time()
+    model = fit(x, y, seed=seed)
+    seconds = time.process_time() - started
+    state = _cpu_state(model) if isinstance(model, nn.Module) else None
+    return {"type": type(model).__name__, "state": state, "cpu_s": seconds}

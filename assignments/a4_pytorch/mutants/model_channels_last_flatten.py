@@ -1,7 +1,6 @@
 # target: digits_cnn.py
 # caught-by: DigitsCNN
 # Flattens each sample channels-last (H, W, C order, as the slides' HWC layout), not as torch's (C, H, W).
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 

@@ -1,7 +1,6 @@
 # target: digits_cnn.py
 # caught-by: DigitsCNN
 # The ReLU after conv2 is missing.
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 

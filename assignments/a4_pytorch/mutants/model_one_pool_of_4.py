@@ -1,7 +1,6 @@
 # target: digits_cnn.py
 # caught-by: DigitsCNN
 # The first pool is missing; one 4x4 pool after conv2 makes the shapes fit again.
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 

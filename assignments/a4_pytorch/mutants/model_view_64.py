@@ -1,7 +1,6 @@
 # target: digits_cnn.py
 # caught-by: DigitsCNN
 # The features are flattened with x.view(-1, 64), right only when c2·2·2 = 64; otherwise rows mix samples.
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
