@@ -89,6 +89,8 @@ def starter_tree(assignment, data_files=None):
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
     tree["tests/cases.json"] = recorded_cases(assignment)
+    for path in sorted(assignment.public_tests_dir.glob("test_*.py")):  # the assignment's own, if any
+        tree[f"tests/{path.name}"] = path.read_bytes()
     tree.update(handout_images(assignment))
     tree.update(data.starter_files(assignment, data.make_files(assignment) if data_files is None else data_files))
     return tree

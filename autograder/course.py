@@ -55,6 +55,7 @@ class Assignment:
         self.mutants_dir = self.dir / "mutants"
         self.handout = self.dir / "handout.md"
         self.public_cases = self.dir / "public_cases.py"
+        self.public_tests_dir = self.dir / "public_tests"   # optional test files copied into the starter's tests/
         self.starter_dir = course.root / "starter" / assignment_id
         self.data_dir = data_dir(self.dir)
 
