@@ -84,6 +84,8 @@ def test_missing_instructor_package_is_named(tmp_path):
     ('script = "data.py"', 'script = "data"', ["[data] script", ".py file name"]),
     ('starter = ["digits_train.npz"]', 'starter = ["digits_trian.npz"]', ["digits_trian.npz", "make_data()"]),
     ('script = "data.py"', 'script = "data.py"\nseed = 3', ["unknown key", "'seed'"]),
+    ('worker_modules = ["harness.py"]', 'worker_modules = ["digits_cnn.py"]', ["worker_modules", "digits_cnn.py"]),
+    ('worker_modules = ["harness.py"]', 'worker_modules = ["../harness.py"]', ["worker_modules", ".py file names"]),
 ])
 def test_broken_data_config_is_a_clean_error(tmp_path, old, new, fragments):
     course = scratch_course(tmp_path, ids=(A4,))
