@@ -9,17 +9,18 @@ import ast
 import copy
 import importlib.util
 import json
+import re
 import zipfile
 from pathlib import Path
 
-from . import cases as public_case, protocol
+from . import cases as public_case, data, protocol
 from .environment import LOCK_NAME
 from .portable import portable, portable_inputs, widened
 from .regions import make_stub, strip_markers
 
 ENGINE = Path(__file__).resolve().parent
 TEMPLATES = ENGINE / "templates"
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 EXECUTABLE = {"setup.sh", "run_autograder"}
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 
@@ -131,8 +132,10 @@ def recorded_cases(assignment):
     return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
 
 
-def starter_tree(assignment):
-    """The starter folder students download, as ``{relative path: bytes}``."""
+def starter_tree(assignment, data_files=None):
+    """The starter folder students download, as ``{relative path: bytes}``.
+
+    ``data_files`` are the assignment's made data files when the caller has them already."""
     tree = {}
     for name, path in assignment.solution_files().items():
         tree[name] = make_stub(path.read_text(encoding="utf-8"), str(path)).encode()
@@ -146,7 +149,23 @@ def starter_tree(assignment):
     tree["tests/_nnhw_cases.py"] = (ENGINE / "cases.py").read_bytes()
     tree["tests/_nnhw_diagnosis.py"] = (ENGINE / "diagnosis.py").read_bytes()
     tree["tests/cases.json"] = cases
+    for path in sorted(assignment.public_tests_dir.glob("test_*.py")):  # the assignment's own, if any
+        tree[f"tests/{path.name}"] = path.read_bytes()
+    tree.update(handout_images(assignment))
+    tree.update(data.starter_files(assignment, data.make_files(assignment) if data_files is None else data_files))
     return tree
+
+
+def handout_images(assignment):
+    """The local pictures the handout shows (``![...](name.png)``), to sit next to it in the starter."""
+    text = assignment.handout.read_text(encoding="utf-8")
+    images = {}
+    for target in IMAGE_LINK.findall(text):
+        path = assignment.dir / target
+        if "://" in target or not path.is_file() or assignment.dir not in path.resolve().parents:
+            raise ValueError(f"{assignment.handout}: the picture {target!r} is not a file in {assignment.dir}")
+        images[target] = path.read_bytes()
+    return images
 
 
 def _on_disk(folder):
@@ -156,21 +175,30 @@ def _on_disk(folder):
             if p.is_file() and not SKIP_PARTS & set(p.parts)}
 
 
-def stale_files(assignment):
-    """Paths under starter/<id>/ that differ from what the build would write (empty when current)."""
-    expected, actual = starter_tree(assignment), _on_disk(assignment.starter_dir)
+def _differing(expected, folder):
+    actual = _on_disk(folder)
     return sorted(p for p in set(expected) | set(actual) if expected.get(p) != actual.get(p))
+
+
+def stale_files(assignment, data_files=None):
+    """Paths under starter/<id>/ that differ from what the build would write (empty when current)."""
+    return _differing(starter_tree(assignment, data_files), assignment.starter_dir)
+
+
+def stale_data(assignment, data_files=None):
+    """Files under assignments/<id>/data/ that differ from what the build would write (empty when current)."""
+    return _differing(data.make_files(assignment) if data_files is None else data_files, assignment.data_dir)
 
 
 def write_tree(folder, tree):
     folder = Path(folder)
     for path in set(_on_disk(folder)) - set(tree):
         (folder / path).unlink()
-    for path, data in sorted(tree.items()):
+    for path, content in sorted(tree.items()):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
+        if not target.exists() or target.read_bytes() != content:
+            target.write_bytes(content)
 
 
 # -- archives ------------------------------------------------------------------------------
@@ -179,11 +207,8 @@ def deterministic_zip(path, tree, prefix=""):
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name in sorted(tree):
-            info = zipfile.ZipInfo(prefix + name, ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
             mode = 0o755 if Path(name).name in EXECUTABLE else 0o644
-            info.external_attr = (0o100000 | mode) << 16
-            zf.writestr(info, tree[name])
+            zf.writestr(data.fixed_zip_entry(prefix + name, mode), tree[name])
     return path
 
 
@@ -213,10 +238,14 @@ def bundle_tree(assignment):
 
 def build(assignment, dist):
     """Regenerate everything for one assignment; returns the paths written."""
-    tree = starter_tree(assignment)
+    data_files = data.make_files(assignment)
+    if data_files:
+        write_tree(assignment.data_dir, data_files)  # before the bundle, which carries them
+    tree = starter_tree(assignment, data_files)
     write_tree(assignment.starter_dir, tree)
     dist = Path(dist)
     return [
+        *([assignment.data_dir] if data_files else []),
         assignment.starter_dir,
         deterministic_zip(dist / f"{assignment.id}-starter.zip", tree, prefix=f"{assignment.id}/"),
         deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment)),

@@ -59,11 +59,11 @@ def main():
 @click.option("--check", is_flag=True, help="Write nothing; fail if starter/ is not what the build would write.")
 def build(ids, dist, check):
     """Regenerate starter code, handouts, public tests, student archives and Gradescope bundles."""
-    from .build import build as build_one, build_warnings, stale_files
+    from .build import build as build_one, build_warnings, stale_data, stale_files
 
     for assignment in _assignments(ids):
         if check:
-            stale = stale_files(assignment)
+            stale = stale_files(assignment) + [f"assignments/{assignment.id}/data/{name}" for name in stale_data(assignment)]
             if stale:
                 raise click.ClickException(f"starter/{assignment.id} is out of date ({', '.join(stale)}); "
                                            "run `nnhw build` and commit the result")

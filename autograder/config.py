@@ -80,6 +80,13 @@ class Forbidden:
 
 
 @dataclass(frozen=True)
+class DataSpec:
+    script: str            # assignments/<id>/<script> defines make_data() -> {file name: {array name: array}}
+    starter: tuple = ()    # the made files students get too (every file goes to the grader)
+    requires: tuple = ()   # packages the script needs (instructors only), named when they are missing
+
+
+@dataclass(frozen=True)
 class AssignmentConfig:
     id: str
     title: str
@@ -90,6 +97,8 @@ class AssignmentConfig:
     max_examples: int
     tests: tuple
     forbidden: Forbidden = field(default_factory=Forbidden)
+    data: Optional[DataSpec] = None
+    worker_modules: tuple = ()   # grader-written helpers in assignments/<id>/, imported in the worker after the student's
 
     @property
     def max_score(self):
@@ -255,6 +264,11 @@ def load_config(path):
         raise ConfigError(f"{path}: [assignment] id is {config_id!r} but the folder is {path.parent.name!r}")
     title = meta.get("title", str)
     needs_torch = meta.get("needs_torch", bool, default=False)
+    worker_modules = meta.get("worker_modules", list, [], expected="a list of .py file names in the assignment's folder",
+                              check=lambda v: _strings(v) and all(f.endswith(".py") and "/" not in f for f in v))
+    clash = sorted(set(worker_modules) & set(files))
+    if clash:
+        raise ConfigError(f"{path}: [assignment] worker_modules and files both name {', '.join(clash)}")
     meta.done()
 
     lim = top.table("limits")
@@ -292,6 +306,17 @@ def load_config(path):
         decorated = decorators.read_folder(path.parent / "tests")
     except (decorators.DecoratorError, SyntaxError) as exc:
         raise ConfigError(str(exc)) from None
+    data = None
+    if "data" in top.data:
+        table = top.table("data")
+        data = DataSpec(
+            script=table.get("script", str, check=lambda v: v.endswith(".py") and "/" not in v,
+                             expected="a .py file name in the assignment's folder"),
+            starter=tuple(table.get("starter", list, [], check=_strings, expected="a list of file names")),
+            requires=tuple(table.get("requires", list, [], check=_strings, expected="a list of package names")),
+        )
+        table.done()
+
     tests_table = top.table("tests")
     tests = []
     for number, name in enumerate(tests_table.data, start=1):
@@ -301,4 +326,4 @@ def load_config(path):
         raise ConfigError(f"{path}: [tests] lists no tests")
     top.done()
     return AssignmentConfig(config_id, title, tuple(files), tuple(given), needs_torch, limits, max_examples,
-                            tuple(tests), forbidden)
+                            tuple(tests), forbidden, data, tuple(worker_modules))

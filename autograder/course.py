@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .config import load_config
+from .data import data_dir
 
 
 class UnknownAssignment(LookupError):
@@ -54,7 +55,9 @@ class Assignment:
         self.mutants_dir = self.dir / "mutants"
         self.handout = self.dir / "handout.md"
         self.public_cases = self.dir / "public_cases.py"
+        self.public_tests_dir = self.dir / "public_tests"   # optional test files copied into the starter's tests/
         self.starter_dir = course.root / "starter" / assignment_id
+        self.data_dir = data_dir(self.dir)
 
     @cached_property
     def config(self):
@@ -66,6 +69,10 @@ class Assignment:
     def given_files(self):
         """Files handed to students ready-made (e.g. an earlier assignment's solution)."""
         return {g.name: self.course.root / "solutions" / g.source for g in self.config.given}
+
+    def worker_module_files(self):
+        """Grader-written helpers imported into the worker (never given to students): ``{file name: path}``."""
+        return {name: self.dir / name for name in self.config.worker_modules}
 
     def load_reference(self):
         return load_modules({**self.given_files(), **self.solution_files()}, prefix=f"nnhw_reference.{self.id}")

@@ -46,7 +46,8 @@ def grade(assignment, upload, random_examples=False, keyword=None):
         torch.set_num_threads(1)
     try:
         reference = assignment.load_reference()
-        session = Session(located.files, assignment.given_files(), reference, config)
+        session = Session(located.files, assignment.given_files(), reference, config,
+                          assignment.worker_module_files())
         plugin = GradingPlugin(session, reference, config, random_examples)
         try:
             with contextlib.redirect_stdout(io.StringIO()) as log, contextlib.redirect_stderr(log):

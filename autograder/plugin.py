@@ -155,6 +155,8 @@ class GradingPlugin:
             self.leaderboard_entries.append({"name": column, "value": value, "order": order})
 
     def pytest_runtest_setup(self, item):
+        self.running = item.name
+        self.scores.pop(item.name, None)
         self.session.start_test()
         self.running = item.name
         for attribute in ("__score__", "__leaderboard_value__"):  # gradescope-utils' wrappers leave these behind

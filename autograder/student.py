@@ -64,10 +64,11 @@ class Session:
     MAX_RESTARTS = 50
     INPUT_INDEPENDENT = INPUT_INDEPENDENT
 
-    def __init__(self, files, given, reference, config):
+    def __init__(self, files, given, reference, config, helpers=None):
         self.files = {name: path for name, path in files.items() if path is not None}
         self.missing = sorted(name for name, path in files.items() if path is None)
         self.given, self.reference, self.config = dict(given), reference, config
+        self.helpers = dict(helpers or {})  # the assignment's worker_modules: imported after the student's files
         self.worker, self.fatal, self.broken, self.restarts = None, None, None, 0
         self.last_mutated = []
         self.spent_test = self.spent_total = 0.0  # seconds spent waiting for the student's code
@@ -92,8 +93,8 @@ class Session:
                 self.broken = f"your code crashed the worker {self.restarts} times; the remaining tests are not run"
                 raise StudentCodeAbort(self.broken)
             self.restarts += 1
-            modules = [name[:-3] for name in self.files]
-            files = {**self.files, **self.given}  # given files win over a student's copy of them
+            modules = [name[:-3] for name in [*self.files, *self.helpers]]
+            files = {**self.files, **self.given, **self.helpers}  # ours win over a student's copy of them
             try:
                 self.worker = Worker(files, modules, self.config.limits, self.config.forbidden.poison())
                 self.confinements.add(self.worker.confinement)

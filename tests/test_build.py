@@ -78,7 +78,7 @@ def run_public_tests(folder):
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn"])
+@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn", "a4_pytorch"])
 def test_public_tests_pass_on_solution_and_fail_on_starter(course, tmp_path, assignment_id):
     if assignment_id not in course.ids():
         pytest.skip(f"{assignment_id} is not in this course yet")

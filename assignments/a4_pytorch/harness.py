@@ -1,0 +1,114 @@
+"""Runs the student's training code on objects the protocol cannot carry, in the worker and in the grader.
+
+A model, a DataLoader, an optimizer and a loss function are live objects, not data, so a
+graded test cannot send them to the student's ``train_epoch``. This module builds them on
+the spot from data (tensors, numbers, a seed), runs one function on them and answers with
+data: the returned values, the weights afterwards, the model's mode, and what the loss
+function saw. The worker imports it next to digits_cnn.py ([assignment] worker_modules), where
+each function uses the student's code; the grader imports it too and passes the reference's,
+so both sides build exactly the same objects.
+"""
+
+import importlib
+import time
+
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+STUDENT_MODULE = "digits_cnn"
+
+
+def _students(name):
+    return getattr(importlib.import_module(STUDENT_MODULE), name)
+
+
+def small_model(seed, device="cpu"):
+    """The model train_epoch and evaluate are tested with: any nn.Module will do, so a tiny one with a
+    known initialisation keeps those tests independent of the student's DigitsCNN."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10))
+    return model.to(device)
+
+
+def _cpu_state(model):
+    return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+
+
+class RecordingLoss(nn.CrossEntropyLoss):
+    """nn.CrossEntropyLoss that also notes, for each call: the batch size, whether autograd was on,
+    whether it was handed probabilities instead of logits, and the loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def forward(self, logits, target):
+        loss = super().forward(logits, target)
+        rows = logits.detach().double()
+        probabilities = bool(rows.numel() and (rows >= 0).all()
+                             and torch.allclose(rows.sum(dim=-1), torch.ones_like(rows[..., 0]), atol=1e-4))
+        self.calls.append({"batch": int(target.shape[0]), "grad_enabled": torch.is_grad_enabled(),
+                           "probabilities": probabilities, "loss": float(loss.detach())})
+        return loss
+
+
+def _loss_record(loss_fn):
+    return {key: [call[key] for call in loss_fn.calls] for key in ("batch", "grad_enabled", "probabilities", "loss")}
+
+
+def run_train_epoch(x, y, batch_size, lr, momentum, model_seed, device="cpu", train_epoch=None):
+    """train_epoch on small_model(model_seed) (left in evaluation mode beforehand), an unshuffled loader
+    of (x, y) and SGD(lr, momentum): the returned loss, the weights after, the mode, the loss calls."""
+    train_epoch = train_epoch or _students("train_epoch")
+    model = small_model(model_seed, device).eval()  # train_epoch must switch to training mode itself
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = RecordingLoss()
+    loss = train_epoch(model, loader, optimizer, loss_fn)
+    return {"loss": loss, "state": _cpu_state(model), "training": model.training, "calls": _loss_record(loss_fn)}
+
+
+def run_evaluate(x, y, batch_size, model_seed, device="cpu", evaluate=None):
+    """evaluate on small_model(model_seed) (left in training mode beforehand) and an unshuffled loader:
+    the returned (loss, accuracy), the mode, whether any gradient was stored, the loss calls."""
+    evaluate = evaluate or _students("evaluate")
+    model = small_model(model_seed, device).train()  # evaluate must switch to evaluation mode itself
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
+    loss_fn = RecordingLoss()
+    result = evaluate(model, loader, loss_fn)
+    return {"result": result, "training": model.training, "calls": _loss_record(loss_fn),
+            "gradients": sorted(name for name, p in model.named_parameters() if p.grad is not None)}
+
+
+def run_loader(x, y, batch_size, shuffle, seed, epochs=2, make_loader=None):
+    """The batches make_loader's loader hands out in each of ``epochs`` passes, and its type."""
+    make_loader = make_loader or _students("make_loader")
+    loader = make_loader(x, y, batch_size, shuffle, seed=seed)
+    if not isinstance(loader, DataLoader):
+        return {"type": type(loader).__name__, "epochs": []}
+    return {"type": "DataLoader", "epochs": [[tuple(batch) for batch in loader] for _ in range(epochs)]}
+
+
+def run_model(channels, state=None, x=None, double=False, model_class=None):
+    """DigitsCNN(channels) with ``state`` loaded (None: its own initialisation), optionally .double(),
+    applied to x: its parameter shapes and its output."""
+    model_class = model_class or _students("DigitsCNN")
+    model = model_class(channels=tuple(channels))
+    shapes = {name: tuple(p.shape) for name, p in model.state_dict().items()}
+    if state is None:
+        return {"shapes": shapes}
+    model.load_state_dict(state)
+    if double:
+        model = model.double()
+    return {"shapes": shapes, "output": model(x)}
+
+
+def run_fit(x, y, seed=0, fit=None):
+    """fit(x, y, seed): the returned model's type and weights, and the CPU seconds it took (this process)."""
+    fit = fit or _students("fit")
+    started = time.process_time()
+    model = fit(x, y, seed=seed)
+    seconds = time.process_time() - started
+    state = _cpu_state(model) if isinstance(model, nn.Module) else None
+    return {"type": type(model).__name__, "state": state, "cpu_s": seconds}

@@ -1,0 +1,268 @@
+"""Values as data: the only things that cross between the grader and a student's code.
+
+This module is deliberately standalone (standard library and numpy; torch only when a
+tensor is actually encoded or decoded) because it is copied next to the worker script and
+into students' starter folders. Nothing here ever unpickles: arrays travel in ``.npy`` form
+and are read with ``allow_pickle=False``; everything else is plain JSON with a few tagged
+objects (tuples, arrays, tensors, non-finite floats).
+
+The conversation's vocabulary is defined here once: what the grader asks (:class:`Op`), the
+fields of a request and of a reply, the kinds of failure the worker reports (:class:`ErrorKind`)
+and the answer a call yields (:class:`Answer`). The worker, the sandbox and the student proxy
+all speak in these names.
+"""
+
+import enum
+import io
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any, List, Optional, TypedDict
+
+import numpy as np
+
+#: Upper bound on one message, so a hostile peer cannot make the reader allocate without limit.
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+_HEADER = struct.Struct("!Q")
+_SCALAR_TYPES = (bool, int, str, type(None))
+
+
+class ProtocolError(Exception):
+    """A message that is not well-formed data (or a value that cannot be sent as data)."""
+
+
+class Op(str, enum.Enum):
+    """What the grader asks of the worker, in the order a worker's life sees them."""
+
+    START = "start"    # confine yourself and poison forbidden APIs (no student code has run yet)
+    IMPORT = "import"  # import the student's modules
+    CALL = "call"      # call a function or a method of a held object
+    NEW = "new"        # construct an object and hold it; the answer is its handle
+    TIME = "time"      # best wall time of a call (leaderboards)
+
+
+class ErrorKind(str, enum.Enum):
+    """How a request failed, when it is not simply the student's own exception type (``ValueError``)."""
+
+    NOT_IMPLEMENTED = "NotImplementedError"  # the stub is still there
+    MISSING = "Missing"                      # no function or class of that name
+    FORBIDDEN = "ForbiddenAPIError"          # a poisoned function or a blocked import
+    UNGRADABLE = "UngradableResult"          # the answer cannot travel as data
+    SYSTEM_EXIT = "SystemExit"               # sys.exit() in the student's code
+
+
+#: failures no other input would cure: the test fails at once instead of searching further.
+#: (plain strings: an Enum member hashes by its name, so it is no set member for the string it equals)
+INPUT_INDEPENDENT = frozenset(k.value for k in (ErrorKind.NOT_IMPLEMENTED, ErrorKind.MISSING, ErrorKind.FORBIDDEN))
+
+
+class Request(TypedDict, total=False):
+    """The JSON part of a request; its value (arguments) travels beside it."""
+
+    op: str                  # an Op
+    seq: int                 # echoed by the reply, so an answer out of turn is noticed
+    target: str              # "fn" or "Class" or "Class.method"
+    handle: int              # the held object a method belongs to
+    method: str
+    wrt: List[int]           # arguments to differentiate with respect to (call_with_grad)
+    repeat: int              # TIME: how many timed calls
+
+
+class ErrorReport(TypedDict):
+    type: str                # an ErrorKind or the name of the student's exception type
+    message: str
+    traceback: str           # the lines in the student's files only
+
+
+class Reply(TypedDict, total=False):
+    """The JSON part of a reply; a call's :class:`Answer` travels beside it as its value."""
+
+    seq: int
+    ok: bool
+    error: ErrorReport                   # when not ok
+    confinement: str                     # START: "landlock ABI n" or "none"
+    confinement_problem: str             # START: why there is none
+    imports: dict                        # IMPORT: {module: {"ok": bool, "error": ErrorReport}}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one call of the student's code yields, as the graded tests use it."""
+
+    result: Any = None
+    mutated: tuple = ()                  # arguments (positions or names) modified in place
+    grads: Optional[list] = None         # call_with_grad: gradients of the arguments in ``wrt``
+    param_grads: Optional[dict] = None   # call_with_grad on a module: {parameter name: gradient}
+    seconds: Optional[float] = None      # TIME
+    handle: Optional[int] = None         # NEW
+
+    @classmethod
+    def from_value(cls, value):
+        """From the value a reply carried (already checked for shape by the grader)."""
+        return cls(result=value.get("result"), mutated=tuple(value.get("mutated", ())), grads=value.get("grads"),
+                   param_grads=value.get("param_grads"), seconds=value.get("seconds"), handle=value.get("handle"))
+
+    def to_value(self):
+        """The value the worker sends (only the fields this kind of answer has)."""
+        value = {"result": self.result, "mutated": list(self.mutated)}
+        for name in ("grads", "param_grads", "seconds", "handle"):
+            if getattr(self, name) is not None:
+                value[name] = getattr(self, name)
+        return value
+
+
+def error_report(kind, message, traceback=""):
+    """An :class:`ErrorReport` (``kind`` an ErrorKind or an exception type's name)."""
+    return {"type": str(getattr(kind, "value", kind)), "message": message, "traceback": traceback}
+
+
+def _is_tensor(value):
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def encode(value, put_array):
+    """Turn ``value`` into JSON-able data; arrays go through ``put_array(ndarray) -> ref``."""
+    if isinstance(value, _SCALAR_TYPES):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject or value.dtype.fields is not None:
+            raise ProtocolError(f"an array of dtype {value.dtype} (only numeric arrays can be graded)")
+        return {"__ndarray__": put_array(value)}
+    if isinstance(value, np.generic):
+        return {"__ndarray__": put_array(np.asarray(value)), "scalar": True}
+    if _is_tensor(value):
+        array = value.detach().cpu().resolve_conj().resolve_neg().numpy()
+        return {
+            "__tensor__": put_array(array),
+            "dtype": str(value.dtype).replace("torch.", ""),
+            "device": str(value.device),
+            "requires_grad": bool(value.requires_grad),
+        }
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, put_array) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, put_array) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ProtocolError("a dict whose keys are not all strings")
+        return {"__dict__": {k: encode(v, put_array) for k, v in value.items()}}
+    raise ProtocolError(f"an object of type {type(value).__name__}")
+
+
+def decode(data, get_array, make_tensor=None):
+    """Inverse of :func:`encode`; ``make_tensor(array, dtype, device, requires_grad)`` builds tensors."""
+    if isinstance(data, list):
+        return [decode(v, get_array, make_tensor) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "__float__" in data:
+        text = data["__float__"]
+        if text not in ("nan", "inf", "-inf"):
+            raise ProtocolError(f"bad float {text!r}")
+        return float(text)
+    if "__ndarray__" in data:
+        array = get_array(data["__ndarray__"])
+        return array[()] if data.get("scalar") else array
+    if "__tensor__" in data:
+        array = get_array(data["__tensor__"])
+        if make_tensor is None:
+            return array
+        return make_tensor(array, str(data["dtype"]), str(data["device"]), bool(data.get("requires_grad")))
+    if "__tuple__" in data:
+        return tuple(decode(v, get_array, make_tensor) for v in data["__tuple__"])
+    if "__dict__" in data:
+        return {str(k): decode(v, get_array, make_tensor) for k, v in data["__dict__"].items()}
+    raise ProtocolError(f"unknown tagged object with keys {sorted(data)[:5]}")
+
+
+def array_to_npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def npy_to_array(blob):
+    try:
+        return np.load(io.BytesIO(blob), allow_pickle=False)
+    except Exception as exc:  # malformed or pickled payloads end here
+        raise ProtocolError(f"not a plain .npy array ({exc})") from None
+
+
+def pack(message, value=None):
+    """Frame ``message`` (a JSON dict) plus an encoded ``value`` as bytes."""
+    blobs = []
+
+    def put(array):
+        blobs.append(array_to_npy(array))
+        return len(blobs) - 1
+
+    message = dict(message)
+    if value is not None or "value" not in message:
+        message["value"] = encode(value, put)
+    message["blobs"] = [len(b) for b in blobs]
+    header = json.dumps(message, allow_nan=False).encode()
+    return b"".join([_HEADER.pack(len(header)), header] + [_HEADER.pack(len(b)) + b for b in blobs])
+
+
+def read_exact(read, size):
+    chunks, remaining = [], size
+    while remaining:
+        chunk = read(remaining)
+        if not chunk:
+            raise EOFError("the other side closed the channel")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def unpack(read, make_tensor=None):
+    """Read one framed message with ``read(n)``; returns ``(message, value)``."""
+    (size,) = _HEADER.unpack(read_exact(read, _HEADER.size))
+    if size > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message header of {size} bytes")
+    try:
+        message = json.loads(read_exact(read, size))
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"message is not JSON ({exc})") from None
+    if not isinstance(message, dict) or not isinstance(message.get("blobs"), list):
+        raise ProtocolError("message is not a JSON object with a list of blobs")
+    total, arrays = 0, []
+    for _ in message["blobs"]:
+        (blob_size,) = _HEADER.unpack(read_exact(read, _HEADER.size))
+        total += blob_size
+        if total > MAX_MESSAGE_BYTES:
+            raise ProtocolError(f"message of more than {MAX_MESSAGE_BYTES} bytes")
+        arrays.append(npy_to_array(read_exact(read, blob_size)))
+
+    def get(ref):
+        if not isinstance(ref, int) or not 0 <= ref < len(arrays):
+            raise ProtocolError(f"reference to a missing array {ref!r}")
+        return arrays[ref]
+
+    try:
+        value = decode(message.get("value"), get, make_tensor)
+    except RecursionError:
+        raise ProtocolError("value nested too deeply") from None
+    return message, value
+
+
+def to_json_data(value):
+    """Encode ``value`` with arrays inlined as lists (for human-readable fixture files)."""
+
+    def inline(array):
+        return {"dtype": array.dtype.str, "shape": list(array.shape), "data": encode(array.ravel().tolist(), None)}
+
+    return encode(value, inline)
+
+
+def from_json_data(data, make_tensor=None):
+    """Inverse of :func:`to_json_data` (tensors come back as arrays unless ``make_tensor`` builds them)."""
+
+    def outline(ref):
+        flat = decode(ref["data"], None)
+        return np.array(flat, dtype=np.dtype(ref["dtype"])).reshape(ref["shape"])
+
+    return decode(data, outline, make_tensor)

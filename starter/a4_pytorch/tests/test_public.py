@@ -1,0 +1,128 @@
+"""Public tests: your functions against outputs recorded from the reference solution.
+
+Run them from the assignment folder with:  python -m pytest tests
+They check a few fixed examples; the autograder checks many more (random shapes and values,
+extreme inputs), so passing here is a good sign, not a guarantee.
+"""
+
+import copy
+import importlib
+import inspect
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from _nnhw_cases import extra_arguments, resolve, run  # noqa: E402
+from _nnhw_check import Check, Feedback, Mismatch, same_arguments  # noqa: E402
+from _nnhw_diagnosis import Diagnoser  # noqa: E402
+from _nnhw_protocol import from_json_data  # noqa: E402
+
+MAX_LINES = 20  # a failure reads in one screen: larger inputs are summarised by their shapes
+TORCH_CPU = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+class NeedsTorch:
+    """Stands for a recorded tensor where torch is not installed: its case fails and says what to do."""
+
+
+def make_tensor(array, dtype, device, requires_grad):
+    try:
+        import torch
+    except ImportError:
+        return NeedsTorch()
+    return torch.from_numpy(array.copy()).to(getattr(torch, dtype)).requires_grad_(requires_grad)
+
+
+RECORDED = json.loads((HERE / "cases.json").read_text(encoding="utf-8"))
+CASES = from_json_data(RECORDED["cases"], make_tensor)
+
+
+def find(name):
+    for module_name in RECORDED["modules"]:
+        module = importlib.import_module(module_name)
+        if hasattr(module, name):
+            return getattr(module, name)
+    pytest.fail(f"{name}: not found in {', '.join(m + '.py' for m in RECORDED['modules'])}")
+
+
+def _needs_torch(value):
+    if isinstance(value, NeedsTorch):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_needs_torch(v) for v in value)
+    return isinstance(value, dict) and any(_needs_torch(v) for v in value.values())
+
+
+def _inputs(case):
+    try:
+        signature = inspect.signature(resolve(find, case["function"]))
+        return dict(signature.bind(*case["args"], **case["kwargs"]).arguments)
+    except (TypeError, ValueError) as exc:
+        if case.get("module") or "." in case["function"]:
+            return {"args": case["args"], **case["kwargs"]}
+        fail(f"{case['function']}: cannot be called as the handout says ({exc})")
+
+
+def fail(feedback):
+    """Fail with the feedback text alone, as the autograder shows it: no test source, no traceback."""
+    text = feedback.render(max_lines=MAX_LINES) if isinstance(feedback, Feedback) else str(feedback)
+    pytest.fail(text, pytrace=False)
+
+
+def shape_of(expected):
+    if isinstance(expected, (list, tuple)):
+        return f"{len(expected)} items: " + ", ".join(shape_of(e) for e in expected)
+    return f"{expected.dtype} array of shape {expected.shape}" if hasattr(expected, "shape") else type(expected).__name__
+
+
+def crash(function, exc, inputs, expected):
+    """What the autograder says when your code raises: the error, where in your code, and what was expected."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).parent != HERE]
+    where = "".join(traceback.format_list(frames[-3:])).rstrip()
+    return Feedback(function, f"raised {type(exc).__name__}: {exc}", [where, "expected: " + shape_of(expected)],
+                    inputs)
+
+
+def batch_sizes(inputs):
+    for value in inputs.values():
+        if getattr(value, "ndim", 0) >= 2:
+            return value.shape[0], value.shape[1]
+    return None, None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_recorded_case(case):
+    name = case["function"]
+    if _needs_torch(case):
+        fail(f"{name}: this test needs PyTorch; install its CPU build with: {TORCH_CPU}")
+    given = copy.deepcopy(case)
+    inputs = _inputs(given)  # the very objects your code receives, so a change in place shows
+    shown = copy.deepcopy(inputs)
+    check = Check(name, shown, diagnose=Diagnoser(shown, (), *batch_sizes(shown)),
+                  outputs=RECORDED.get("outputs", {}).get(name))
+    problem = None  # failing inside an except block would chain the tracebacks: fail after it
+    try:
+        got = run(find, given)
+    except NotImplementedError:
+        problem = f"{name}: not implemented yet"
+    except Exception as exc:  # noqa: BLE001 - your code's error becomes feedback, as in the autograder
+        problem = crash(name, exc, shown, case["expected"])
+    if problem is None:
+        changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
+        changed += [key for key, value in extra_arguments(given).items()
+                    if not same_arguments(extra_arguments(case)[key], value)]
+        try:
+            if changed:
+                check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
+                           "place; functions must return new arrays and leave their arguments unchanged")
+            check.matches(got, case["expected"])
+        except Mismatch as exc:
+            problem = exc.feedback
+    if problem is not None:
+        fail(problem)
