@@ -5,7 +5,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from autograder.build import handout
+from autograder.build import cuda_points, handout
 
 # a number, bold for the total; CUDA tests and the total may say what a grader without a GPU leaves out
 POINTS = re.compile(r"^(\*\*)?\d+(\.\d+)?(\*\*)?( \(GPU grader only\)|, plus \d+(\.\d+)? on a GPU grader( or with recorded CUDA results)?)?$")
@@ -63,7 +63,8 @@ def test_points_table_cells_hold_their_columns(course):
         for number, title, score, _ in points[0][1:]:
             assert POINTS.match(score), f"{assignment.id}: row {number!r} has {score!r} in the points column"
             if number:
-                assert float(score) == titles[number].weight
+                assert float(score.split()[0]) == titles[number].weight
+                assert score.endswith("(GPU grader only)") == (titles[number].cuda and cuda_points(assignment) > 0)
                 assert "|" not in title or "\\|" not in title
 
 
