@@ -26,12 +26,11 @@ STDERR_TAIL = 3000
 
 
 def preload(assignment_id):
-    """Import the heavy modules and parse the config once; returns the assignment."""
-    import hypothesis  # noqa: F401
-    import numpy  # noqa: F401
-    import pytest  # noqa: F401
-
-    from . import grader  # noqa: F401 - pulls in the plugin, the sandbox and the protocol
+    """Import the heavy modules and parse the config once; returns the assignment. In the order
+    ``nnhw grade`` imports them (the command line, the grader, then torch): the order modules are
+    imported in can change the examples hypothesis draws."""
+    from . import cli  # noqa: F401
+    from . import grader  # noqa: F401 - pytest, hypothesis, numpy, the plugin, the sandbox, the protocol
     from .course import Course
 
     assignment = Course.find().assignment(assignment_id)
