@@ -1,7 +1,7 @@
 """The ``nnhw`` command: build, grade, verify (and batch-grade) a course's assignments."""
 
-import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -100,7 +100,9 @@ def print_results(results, title):
 @click.option("-k", "keyword", help="Only the tests matching this pytest -k expression.")
 @click.option("--quiet", is_flag=True, help="Print nothing; just write --out.")
 @click.option("--feedback", is_flag=True, help="Also print each failed test's feedback.")
-def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedback):
+@click.option("--seed", type=int, default=None,
+              help="Draw the examples with this hypothesis seed instead of the fixed ones Gradescope uses.")
+def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedback, seed):
     """Grade a submission (folder, zip or file) exactly as Gradescope would."""
     from .grader import grade_safely
     from .sandbox import unconfined_warning
@@ -110,7 +112,7 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
     if warning and not quiet:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     results = grade_safely(lambda: course.assignment(assignment_id), submission,
-                           random_examples=random_examples, keyword=keyword)
+                           random_examples=random_examples, keyword=keyword, seed=seed)
     if out:
         results_json.write(results, out)
     if quiet:
@@ -132,19 +134,49 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
 
 @main.command()
 @click.argument("ids", nargs=-1)
-@click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once (default: all cores).")
-def verify(ids, jobs):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: all cores).")
+@click.option("--seed", "seeds", type=int, multiple=True,
+              help="Grade with this hypothesis seed instead of the fixed examples; repeat it to grade every "
+                   "submission under each seed and report the mutants some seed lets through.")
+def verify(ids, jobs, seeds):
     """Check the solution gets full marks, the starter zero and every mutant less; show who catches what."""
     from .verify import verify as verify_one
 
     failures = 0
     for assignment in _assignments(ids):
-        graded = verify_one(assignment, jobs)
+        with _progress(assignment.id) as (on_start, on_done):
+            graded = verify_one(assignment, jobs, seeds or (None,), on_start, lambda *_: on_done(""))
         _print_catch_table(assignment, graded)
         failures += sum(bool(g.problems) for g in graded)
     if failures:
         raise click.ClickException(f"{failures} submission(s) were not graded as expected")
     console.print("[green]✓ verified[/]")
+
+
+@contextmanager
+def _progress(label):
+    """A progress bar on stderr for a long run: yields ``(on_start(total), on_done(last_line))``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=err, transient=False)
+    task = None
+
+    def on_start(total):
+        nonlocal task
+        task = progress.add_task(label, total=total, last="")
+        progress.start()
+
+    def on_done(last):
+        progress.update(task, advance=1, last=last)
+
+    try:
+        yield on_start, on_done
+    finally:
+        progress.stop()
 
 
 def _grouped(cells, size=5):
@@ -160,23 +192,27 @@ def _print_catch_table(assignment, graded):
     """
     tests = assignment.config.tests
     numbers = [spec.number for spec in tests]
-    failed = {g.name: {t.get("number") for t in g.failed_tests()} for g in graded}
+    failed = {g.name: g.failed_numbers() for g in graded}  # (under every seed, under some seed)
     ruler = _grouped([n[-2] if len(n) > 1 else " " for n in numbers]) + "\n" + _grouped([n[-1] for n in numbers])
-    table = Table(title=f"{assignment.id}: which tests fail for which submission (✗ failed, · passed)",
+    seeds = len(graded[0].runs)
+    legend = "✗ failed, · passed" + (f", ? failed with some of the {seeds} seeds" if seeds > 1 else "")
+    table = Table(title=f"{assignment.id}: which tests fail for which submission ({legend})",
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="ellipsis")  # the one column that gives way
     table.add_column("score", justify="right", no_wrap=True, min_width=5)
     table.add_column(ruler, no_wrap=True, min_width=len(_grouped(["·"] * len(numbers))))
     table.add_column("ok?", no_wrap=True, min_width=3)
     for g in graded:
-        cells = ["✗" if n in failed[g.name] else "·" for n in numbers]
+        always, sometimes = failed[g.name]
+        cells = ["✗" if n in always else "?" if n in sometimes else "·" for n in numbers]
         verdict = "[green]✓[/]" if not g.problems else "[red]✗[/]"  # the problems are listed below
-        table.add_row(escape(g.name), f"{g.score:g}", _grouped(cells), verdict)
+        low, high = g.scores[0], g.scores[-1]  # they differ only when the seeds disagree
+        table.add_row(escape(g.name), f"{low:g}" if low == high else f"{low:g}–{high:g}", _grouped(cells), verdict)
     console.print(table)
     solution = next(g for g in graded if g.kind == "solution")
     solution = {t["number"]: t for t in solution.results.get("tests", [])}
     for spec in tests:
-        catches = sum(1 for g in graded if g.kind == "mutant" and spec.number in failed[g.name])
+        catches = sum(1 for g in graded if g.kind == "mutant" and spec.number in failed[g.name][0])
         entry = solution.get(spec.number, {})
         if spec.weight > 0 and entry.get("max_score") == 0:  # skipped here, e.g. a CUDA test without a GPU
             count = "[dim]not graded here[/]"
@@ -205,40 +241,31 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
     """Grade a folder of submissions (one folder, zip or .py per student) or Gradescope's
     "Export Submissions" zip/folder, in parallel; write a gradebook CSV, an HTML report and
     each student's results.json. Re-running grades only what is new or changed."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
-
-    from .batch import BatchError, cores, grade_folder
+    from .batch import BatchError
     from .collect import CollectError
+    from .grade_folder import grade_folder
+    from .runner import cores
 
     assignment = _course().assignment(assignment_id)
     assignment.config  # noqa: B018 - a broken config is reported before anything is read or graded
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=err, transient=False)
-    task = None
+    with _progress(assignment_id) as (start_bar, advance):
+        def on_start(to_grade, skipped):
+            if skipped:
+                err.print(f"{skipped} submission(s) already graded (use --regrade to grade them again)")
+            if to_grade:
+                err.print(f"grading {to_grade} submission(s) of {assignment_id} with "
+                          f"{min(jobs or cores(), to_grade)} job(s)")
+                start_bar(to_grade)
 
-    def on_start(to_grade, skipped):
-        nonlocal task
-        if skipped:
-            err.print(f"{skipped} submission(s) already graded (use --regrade to grade them again)")
-        if to_grade:
-            err.print(f"grading {to_grade} submission(s) of {assignment_id} with "
-                      f"{min(jobs or cores(), to_grade)} job(s)")
-            task = progress.add_task(assignment_id, total=to_grade, last="")
-            progress.start()
+        def on_done(outcome):
+            if outcome.state != "skipped":
+                mark = {"graded": "", "error": " (grader failed)"}[outcome.state]
+                advance(f"{outcome.submission.key}: {outcome.score:g}{mark}")
 
-    def on_done(outcome):
-        if outcome.state != "skipped":
-            mark = {"graded": "", "error": " (grader failed)"}[outcome.state]
-            progress.update(task, advance=1, last=f"{outcome.submission.key}: {outcome.score:g}{mark}")
-
-    try:
-        summary = grade_folder(assignment, submissions, out, jobs, regrade, timeout, on_start, on_done)
-    except (CollectError, BatchError) as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        progress.stop()
+        try:
+            summary = grade_folder(assignment, submissions, out, jobs, regrade, timeout, on_start, on_done)
+        except (CollectError, BatchError) as exc:
+            raise click.ClickException(str(exc)) from None
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     if summary.ignored:

@@ -32,8 +32,11 @@ def _pytest_args(assignment, keyword=None):
     return args
 
 
-def grade(assignment, upload, random_examples=False, keyword=None):
-    """Grade ``upload`` (folder, zip or file) for ``assignment``; returns results.json content."""
+def grade(assignment, upload, random_examples=False, keyword=None, seed=None, shrink=True):
+    """Grade ``upload`` (folder, zip or file) for ``assignment``; returns results.json content.
+
+    ``seed``: hypothesis seed for every property, instead of the fixed derandomized examples.
+    ``shrink=False``: verdicts only, failures unshrunk (see :class:`plugin.GradingPlugin`)."""
     started = time.monotonic()
     config = assignment.config
     try:
@@ -48,7 +51,7 @@ def grade(assignment, upload, random_examples=False, keyword=None):
         reference = assignment.load_reference()
         session = Session(located.files, assignment.given_files(), reference, config,
                           assignment.worker_module_files())
-        plugin = GradingPlugin(session, reference, config, random_examples)
+        plugin = GradingPlugin(session, reference, config, random_examples, seed, shrink)
         try:
             with contextlib.redirect_stdout(io.StringIO()) as log, contextlib.redirect_stderr(log):
                 code = pytest.main(_pytest_args(assignment, keyword), plugins=[plugin])
@@ -64,6 +67,7 @@ def grade(assignment, upload, random_examples=False, keyword=None):
                                      time.monotonic() - started,
                                      {"assignment": assignment.id, "examples": plugin.examples,
                                       "confinement": session.confinement or "none (no student code ran)",
+                                      **({"seed": seed} if seed is not None else {}),
                                       **_graded_with(assignment)})
     finally:
         located.cleanup()

@@ -15,7 +15,7 @@ except ImportError:  # Python 3.10: hypothesis depends on the backport
     from exceptiongroup import BaseExceptionGroup
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, seed as hypothesis_seed, settings
 
 from .check import Mismatch
 from .student import Student, StudentCodeAbort, StudentCodeError
@@ -28,6 +28,8 @@ _COMMON = dict(deadline=None, print_blob=False, report_multiple_bugs=False,
                suppress_health_check=list(HealthCheck))
 settings.register_profile(GRADING_PROFILE, derandomize=True, database=None, **_COMMON)
 settings.register_profile(RANDOM_PROFILE, derandomize=False, database=None, **_COMMON)
+#: the phases that decide pass or fail; shrinking and explaining only make a failure's feedback readable
+VERDICT_PHASES = tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
 
 
 @dataclass
@@ -61,9 +63,15 @@ def feedback(exc, hide_inputs=False):
 
 
 class GradingPlugin:
-    def __init__(self, session, reference, config, random_examples=False):
+    def __init__(self, session, reference, config, random_examples=False, seed=None, shrink=True):
+        """``seed``: draw every property's examples from this hypothesis seed instead of the fixed,
+        derandomized ones (``nnhw verify --seed``: does catching a bug depend on luck?).
+        ``shrink=False``: report a failure with the first failing example, unshrunk. The same tests
+        pass and fail (the examples are drawn the same way); only the feedback is rougher. For
+        ``nnhw verify``, which reads verdicts only: shrinking is most of a mutant's grading time."""
         self.session, self.reference_modules, self.config = session, reference, config
         self.profile = RANDOM_PROFILE if random_examples else GRADING_PROFILE
+        self.seed, self.shrink = seed, shrink
         self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
         self.leaderboard_values = {}
         self.scores = {}  # test name -> points it gave itself with set_score
@@ -115,8 +123,11 @@ class GradingPlugin:
             test = getattr(item, "obj", None)
             if spec is not None and getattr(test, "is_hypothesis_test", False):
                 test._hypothesis_internal_use_settings = settings(
-                    settings.get_profile(self.profile), max_examples=spec.max_examples)
+                    settings.get_profile(self.profile), max_examples=spec.max_examples,
+                    **({} if self.shrink else {"phases": VERDICT_PHASES}))
                 test.hypothesis.inner_test = self._counting(item.name, test.hypothesis.inner_test)
+                if self.seed is not None:
+                    hypothesis_seed(self.seed)(test)
 
     def _counting(self, name, inner):
         """Count the examples hypothesis runs (the documented, reassignable ``inner_test`` hook)."""

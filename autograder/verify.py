@@ -1,33 +1,50 @@
 """``nnhw verify``: the autograder gives the solution full marks, the starter zero, and each mutant less.
 
-Each submission is graded in its own ``nnhw grade`` process (exactly the path students get),
-several at a time, and the outcome is a table of which test caught which mutant.
+Every submission is graded on the path students get (see :class:`runner.Runner`), several at a
+time, and the outcome is a table of which test caught which mutant. Failures are not shrunk:
+verify reads only which tests fail, which shrinking never changes, and shrinking is most of
+a mutant's grading time. With seeds, each one is
+graded once per hypothesis seed, and a mutant that some seed lets through is reported with the
+seeds that miss it: a bug caught only by luck is not caught.
 """
 
-import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import grade_in_subprocess
 from .mutants import load_mutants, write_mutant_submission
+from .runner import Runner
 
 
 @dataclass
 class Graded:
     name: str
     kind: str                 # "solution", "starter" or "mutant"
-    results: dict
+    runs: dict                # {seed (None: the fixed examples): results.json content}
     mutant: object = None
     problems: list = field(default_factory=list)
+
+    @property
+    def results(self):
+        """The results under the first seed."""
+        return next(iter(self.runs.values()))
 
     @property
     def score(self):
         return self.results.get("score", 0.0)
 
-    def failed_tests(self):
-        return [t for t in self.results.get("tests", []) if t.get("status") != "passed"]
+    @property
+    def scores(self):
+        return sorted({r.get("score", 0.0) for r in self.runs.values()})
+
+    def failed_tests(self, results=None):
+        results = self.results if results is None else results
+        return [t for t in results.get("tests", []) if t.get("status") != "passed"]
+
+    def failed_numbers(self):
+        """``(failed under every seed, failed under some seed)``: sets of test numbers."""
+        each = [{t.get("number") for t in self.failed_tests(r)} for r in self.runs.values()]
+        return set.intersection(*each), set.union(*each)
 
 
 def function_of(title):
@@ -35,35 +52,72 @@ def function_of(title):
     return title.split(":", 1)[0].strip()
 
 
-def verify(assignment, jobs=None):
-    """Grade solution, starter and mutants; returns the list of :class:`Graded` with problems filled in."""
+def _problems(graded, results, max_score):
+    """``{key: (message with a {seeds} slot)}``: what is wrong with one grading of ``graded``."""
+    score = results.get("score", 0.0)
+    failed = graded.failed_tests(results)
+    if graded.kind == "solution" and score != max_score:
+        return {"solution": f"the solution scores {score:g} of {max_score:g}{{seeds}}: "
+                            + "; ".join(t["name"] for t in failed)[:800]
+                            + ("\n" + results.get("output", "") if not results.get("tests") else "")}
+    if graded.kind == "starter" and score != 0:
+        return {"starter": f"the starter scores {score:g}, not 0{{seeds}}"}
+    problems = {}
+    if graded.kind == "mutant":
+        if score >= max_score:
+            problems["uncaught"] = "not caught{seeds}"
+        caught = {function_of(t["name"]) for t in failed}
+        for function in graded.mutant.caught_by:
+            if function not in caught:
+                problems[f"function {function}"] = f"no test of {function} fails{{seeds}}, though the mutant breaks it"
+    return problems
+
+
+def _seed_note(seeds):
+    if seeds == [None]:
+        return ""
+    return f" with seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+
+
+def judge(graded, max_score):
+    """Fill ``graded.problems``: each problem once, naming the seeds under which it shows."""
+    found = {}  # key -> (message, [seeds])
+    for seed, results in graded.runs.items():
+        for key, message in _problems(graded, results, max_score).items():
+            found.setdefault(key, (message, []))[1].append(seed)
+    for key, (message, seeds) in found.items():
+        if key == "uncaught" and seeds == [None]:
+            graded.problems.append("no test catches this mutant")
+        else:
+            graded.problems.append(message.format(seeds=_seed_note(seeds)))
+
+
+def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None):
+    """Grade solution, starter and mutants, each under every seed (None: the fixed examples); returns
+    the list of :class:`Graded` with problems filled in. ``on_start(count)`` and ``on_done()`` report
+    progress; ``grade`` stands in for the real grader (see :class:`runner.Runner`)."""
+    seeds = list(dict.fromkeys(seeds)) or [None]
     with tempfile.TemporaryDirectory(prefix=f"nnhw-verify-{assignment.id}-") as temp:
         temp = Path(temp)
-        subjects = [("solution", "solution", assignment.solution_dir, None),
-                    ("starter", "starter", assignment.starter_dir, None)]
+        subjects = [Graded("solution", "solution", {}), Graded("starter", "starter", {})]
+        uploads = {"solution": assignment.solution_dir, "starter": assignment.starter_dir}
         for mutant in load_mutants(assignment):
-            folder = write_mutant_submission(assignment, mutant, temp / "mutants" / mutant.name)
-            subjects.append((mutant.name, "mutant", folder, mutant))
+            uploads[mutant.name] = write_mutant_submission(assignment, mutant, temp / "mutants" / mutant.name)
+            subjects.append(Graded(mutant.name, "mutant", {}, mutant))
+        runs = [(subject, seed) for subject in subjects for seed in seeds]
+        if on_start:
+            on_start(len(runs))
 
-        def run(subject):
-            name, kind, upload, mutant = subject
-            return Graded(name, kind, grade_in_subprocess(assignment, upload, temp / f"{name}.json"), mutant)
+        with Runner(assignment, jobs, grade) as runner:
+            def run(item):
+                subject, seed = item
+                out = temp / f"{subject.name}.{seed}.json"
+                return runner.grade(uploads[subject.name], out, seed=seed, shrink=False)
 
-        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            graded = list(pool.map(run, subjects))
-    max_score = sum(t.get("max_score", 0) for t in graded[0].results.get("tests", [])) or assignment.config.max_score
-    for g in graded:
-        if g.kind == "solution" and g.score != max_score:
-            g.problems.append(f"the solution scores {g.score:g} of {max_score:g}: "
-                              + "; ".join(t["name"] for t in g.failed_tests())[:800]
-                              + ("\n" + g.results.get("output", "") if not g.results.get("tests") else ""))
-        elif g.kind == "starter" and g.score != 0:
-            g.problems.append(f"the starter scores {g.score:g}, not 0")
-        elif g.kind == "mutant":
-            if g.score >= max_score:
-                g.problems.append("no test catches this mutant")
-            caught = {function_of(t["name"]) for t in g.failed_tests()}
-            for function in g.mutant.caught_by:
-                if function not in caught:
-                    g.problems.append(f"no test of {function} fails, though the mutant breaks it")
-    return graded
+            graded = runner.each(runs, run, on_done and (lambda _: on_done()))
+    for (subject, seed), results in zip(runs, graded):
+        subject.runs[seed] = results
+    max_score = sum(t.get("max_score", 0) for t in subjects[0].results.get("tests", [])) or assignment.config.max_score
+    for subject in subjects:
+        judge(subject, max_score)
+    return subjects

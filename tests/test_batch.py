@@ -17,7 +17,8 @@ from xml.etree import ElementTree
 import pytest
 
 from autograder import results as results_json
-from autograder.batch import BatchError, grade_batch, grade_in_subprocess, grader_failure, previous_results
+from autograder.batch import BatchError, grade_batch, previous_results
+from autograder.runner import Runner, grade_in_subprocess, grader_failure
 from autograder.collect import CollectError, Student, Submission, collect, parse_metadata
 from autograder.course import Course
 from autograder.gradebook import csv_text, rows
@@ -269,7 +270,7 @@ class FakeGrader:
     def __init__(self, config, plan=None):
         self.config, self.plan, self.calls = config, plan or {}, []
 
-    def __call__(self, assignment, upload, out, timeout=None, env=None):
+    def __call__(self, assignment, upload, out, timeout=None, env=None, seed=None):
         name = Path(upload).name
         self.calls.append(name)
         answer = self.plan.get(name, "full")
@@ -374,6 +375,29 @@ def test_a_grader_past_its_time_is_stopped(a1, tmp_path):
     assert time.monotonic() - started < 20
     assert results["score"] == 0 and results["extra_data"] == {"grader_error": True}
     assert "took longer than 2 s" in results["output"]
+
+
+def test_the_runner_stops_a_grading_past_its_time_and_grades_the_next(tmp_path):
+    """A forked grading that runs too long is killed, its zygote lives on and grades the next one the
+    same as a fresh `nnhw grade` process would."""
+    course = scratch_course(tmp_path)
+    edit(course / "solutions" / A1 / "forward.py", "import numpy as np", "import numpy as np\nimport time")
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    source = (course / "solutions" / A1 / "forward.py").read_text()
+    (slow / "forward.py").write_text(source.replace("def sigmoid(z):", "def sigmoid(z):\n    time.sleep(4)", 1))
+    a1 = Course(course).assignment(A1)
+    with Runner(a1, jobs=1) as runner:
+        started = time.monotonic()
+        stopped = runner.grade(slow, tmp_path / "slow.json", timeout=3)
+        assert time.monotonic() - started < 20
+        assert stopped["score"] == 0 and stopped["extra_data"] == {"grader_error": True}
+        assert "took longer than 3 s" in stopped["output"]
+        forked = runner.grade(a1.solution_dir, tmp_path / "forked.json", timeout=600)
+    fresh = grade_in_subprocess(a1, a1.solution_dir, tmp_path / "fresh.json")
+    for results in (forked, fresh):
+        results.pop("execution_time", None)
+    assert forked == fresh and forked["score"] == a1.config.max_score
 
 
 def test_csv_and_report_are_safe_with_hostile_names(a1, tmp_path):

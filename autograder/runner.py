@@ -1,0 +1,188 @@
+"""Grade many submissions of one assignment at once: the one runner behind ``grade-batch`` and ``verify``.
+
+A :class:`Runner` keeps ``jobs`` graders busy. Each grader is a zygote (see :mod:`.zygote`)
+that imports torch, hypothesis and pytest once and forks a fresh child per submission, so a
+class of 300 pays the start-up twice instead of 300 times, while each submission is still
+graded alone, on the path ``nnhw grade`` takes, with its own worker. Whatever happens to a
+child (a crash, a kill, a hang past the timeout), the answer is results.json content: a zero
+with the reason and a mark to try again.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from . import results as results_json
+
+
+def cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def thread_env(jobs):
+    """Keep N graders from each starting a thread per core for torch / BLAS (N² threads on N cores)."""
+    per_job = str(max(1, cores() // max(1, jobs)))
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    return {name: per_job for name in names if name not in os.environ}
+
+
+def grader_failure(message):
+    """Results for a grader process that did not finish: zero, why, and a mark to try it again."""
+    results = results_json.failure(message)
+    results["extra_data"] = {"grader_error": True}
+    return results
+
+
+def _grader_env(assignment, env):
+    return {**os.environ, **(env or {}), "NNHW_COURSE_ROOT": str(assignment.course.root)}
+
+
+def _results_of(out, returncode, stderr, timed_out, timeout):
+    """What a grader process that ended so left behind, as results.json content."""
+    if timed_out:
+        return grader_failure(f"nnhw grade took longer than {timeout:g} s and was stopped")
+    if returncode != 0 or not Path(out).is_file():
+        how = f"killed by signal {-returncode}" if returncode < 0 else f"exit {returncode}"
+        return grader_failure(f"nnhw grade failed ({how}):\n{stderr[-3000:]}".rstrip())
+    try:
+        return json.loads(Path(out).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return grader_failure(f"nnhw grade wrote an unreadable results.json ({exc})")
+
+
+def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=None):
+    """Grade ``upload`` with ``nnhw grade ... --out OUT --quiet`` in a fresh process; its results.
+
+    The slow, simple way (start-up paid every time); :class:`Runner` grades the same, faster."""
+    command = [sys.executable, "-m", "autograder", "grade", assignment.id, str(upload), "--out", str(out), "--quiet"]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    # same process group as ours: Ctrl-C stops the graders too (their workers clean up after themselves)
+    process = subprocess.Popen(command, env=_grader_env(assignment, env), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()  # the grader's sandbox kills its worker when the pipe to it closes
+        process.communicate()
+        return _results_of(out, -9, "", True, timeout)
+    return _results_of(out, process.returncode, stderr, False, timeout)
+
+
+class ZygoteFailure(RuntimeError):
+    """The zygote itself is gone or never started (not any one submission's doing)."""
+
+
+class Zygote:
+    """One ``python -m autograder.zygote`` process and its request/answer pipes."""
+
+    def __init__(self, assignment, env=None):
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", assignment.id],
+                                        env=_grader_env(assignment, env), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.errors, text=True, errors="replace")
+        ready = self._answer()
+        if not ready.get("ready"):
+            self.close()
+            raise ZygoteFailure(f"the grader could not start: {ready.get('error', '')}".rstrip())
+
+    def _answer(self):
+        line = self.process.stdout.readline()
+        if not line:
+            self.errors.seek(0)
+            tail = self.errors.read()[-3000:].decode("utf-8", "replace")
+            raise ZygoteFailure(f"the grader process ended (exit {self.process.poll()}):\n{tail}".rstrip())
+        return json.loads(line)
+
+    def grade(self, upload, out, timeout=None, seed=None, shrink=True):
+        request = {"upload": str(upload), "out": str(out), "timeout": timeout, "seed": seed, "shrink": shrink}
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except OSError as exc:
+            raise ZygoteFailure(f"the grader process is gone ({exc})") from None
+        answer = self._answer()
+        return _results_of(out, answer["returncode"], answer["stderr"], answer["timed_out"], timeout)
+
+    def close(self):
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
+
+
+class Runner:
+    """Grades submissions of ``assignment``, ``jobs`` at a time; a context manager (closes its graders).
+
+    ``grade`` replaces the zygotes with a function of the signature of :func:`grade_in_subprocess`
+    (tests use a stand-in that grades nothing)."""
+
+    def __init__(self, assignment, jobs=None, grade=None):
+        self.assignment, self.jobs = assignment, max(1, jobs or cores())
+        self.env = thread_env(self.jobs)
+        self._grade, self._idle, self._lock = grade, [], threading.Lock()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for zygote in idle:
+            zygote.close()
+
+    def grade(self, upload, out, timeout=None, seed=None, shrink=True):
+        """Grade one submission into ``out`` (results.json); returns its content. Thread-safe.
+        ``shrink=False`` for verdicts only (see :class:`plugin.GradingPlugin`)."""
+        if self._grade is not None:
+            return self._grade(self.assignment, upload, out, timeout=timeout, env=self.env, seed=seed)
+        with self._lock:
+            zygote = self._idle.pop() if self._idle else None
+        try:
+            zygote = zygote or Zygote(self.assignment, self.env)
+            results = zygote.grade(upload, out, timeout, seed, shrink)
+        except ZygoteFailure as exc:
+            if zygote is not None:
+                zygote.close()
+            return grader_failure(f"nnhw grade could not be run: {exc}")
+        with self._lock:
+            self._idle.append(zygote)
+        return results
+
+    def each(self, items, work, on_done=None, stopped=lambda: False):
+        """``work(item)`` for every item, ``jobs`` at a time; the results in the items' order.
+
+        ``on_done(result)`` is called as each finishes, from one thread at a time, unless
+        ``stopped()``. On Ctrl-C nothing new starts, and the interrupt goes on up."""
+        if not items:
+            return []
+        lock, results = threading.Lock(), {}
+        with ThreadPoolExecutor(max_workers=min(self.jobs, len(items))) as pool:
+            futures = {pool.submit(work, item): index for index, item in enumerate(items)}
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = result = future.result()
+                    if on_done and not stopped():
+                        with lock:
+                            on_done(result)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        return [results[i] for i in range(len(items))]

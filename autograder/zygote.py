@@ -1,0 +1,135 @@
+"""A grader that starts once and forks a fresh copy of itself for each submission.
+
+``python -m autograder.zygote ASSIGNMENT_ID`` imports what every grading needs (torch, numpy,
+hypothesis, pytest, the grader) and reads the assignment's config, once. Then, for each request
+on stdin (one JSON line: ``upload``, ``out``, ``timeout``, ``seed``, ``shrink``), it forks a child that grades
+that one submission on the path ``nnhw grade`` takes (:func:`grader.grade_safely`) and writes its
+results.json, and answers on stdout with one JSON line: how the child ended and the end of what
+it wrote to stderr.
+
+The child is a copy of a process that has imported modules and nothing more: it has run no test,
+drawn no example and started no worker, so a submission grades exactly as in a fresh process,
+and nothing one submission does reaches the next. Each child starts its own worker for the
+student's code, as ``nnhw grade`` does. Only start-up is shared.
+"""
+
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+
+#: how often the zygote looks whether its child has finished
+POLL_S = 0.01
+STDERR_TAIL = 3000
+
+
+def preload(assignment_id):
+    """Import the heavy modules and parse the config once; returns the assignment. In the order
+    ``nnhw grade`` imports them (the command line, the grader, then torch): the order modules are
+    imported in can change the examples hypothesis draws."""
+    from . import cli  # noqa: F401
+    from . import grader  # noqa: F401 - pytest, hypothesis, numpy, the plugin, the sandbox, the protocol
+    from .course import Course
+
+    assignment = Course.find().assignment(assignment_id)
+    try:
+        needs_torch = assignment.config.needs_torch
+    except Exception:  # noqa: BLE001 - a broken config is each child's to report, as nnhw grade does
+        needs_torch = False
+    if needs_torch:
+        import torch  # noqa: F401
+    return assignment
+
+
+def _grade_in_child(assignment, request, stderr_path):
+    """In the forked child: grade one submission, write results.json, exit. Never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)  # stray output must never reach the zygote's answer channel
+        err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(err, 2)
+        from . import results as results_json
+        from .grader import grade_safely
+
+        results = grade_safely(lambda: assignment, request["upload"], seed=request.get("seed"),
+                               shrink=request.get("shrink", True))
+        results_json.write(results, request["out"])
+        code = 0
+    except BaseException:  # noqa: BLE001 - reported through the exit status and stderr
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _wait(pid, timeout):
+    """Wait for the child, killing it first if it runs past ``timeout`` seconds;
+    ``(wait status, timed out, its CPU seconds with its worker's)``."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    timed_out = False
+    while True:
+        done, status, usage = os.wait4(pid, 0 if timed_out else os.WNOHANG)
+        if done:
+            return status, timed_out, usage.ru_utime + usage.ru_stime
+        if deadline is not None and time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # its worker sees the channel close and ends with it
+            timed_out = True
+            continue
+        time.sleep(POLL_S)
+
+
+def _tail(path):
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - STDERR_TAIL))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def grade_one(assignment, request):
+    """Fork a child for ``request``; the answer line's content."""
+    with tempfile.TemporaryDirectory(prefix="nnhw-zygote-") as temp:
+        stderr_path = os.path.join(temp, "stderr")
+        pid = os.fork()
+        if pid == 0:
+            _grade_in_child(assignment, request, stderr_path)
+        status, timed_out, cpu_s = _wait(pid, request.get("timeout"))
+        return {"returncode": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "cpu_s": cpu_s,
+                "stderr": _tail(stderr_path)}
+
+
+def serve(assignment, requests, answers):
+    for line in requests:
+        if line.strip():
+            answers.write(json.dumps(grade_one(assignment, json.loads(line))) + "\n")
+            answers.flush()
+
+
+def main(argv):
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # only answers go to the runner, never a stray print
+    try:
+        assignment = preload(argv[0])
+    except Exception as exc:  # noqa: BLE001 - the runner reports it for every submission
+        answers.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        answers.flush()
+        return 1
+    answers.write(json.dumps({"ready": True}) + "\n")
+    answers.flush()
+    serve(assignment, sys.stdin, answers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
