@@ -53,9 +53,15 @@ def test_solution_gets_full_marks_and_valid_results(a1, tmp_path):
 def test_starter_gets_zero_with_one_clear_message_per_test(a1, tmp_path):
     results = grade(A1, a1.starter_dir, tmp_path / "r.json")
     assert results["score"] == 0
+    config = {spec.number: spec for spec in a1.config.tests}
+    titles = {spec.name: t["name"] for spec, t in zip(a1.config.tests, results["tests"])}
     for test in results["tests"]:
         function = function_of(test["name"])
-        assert test["output"] == f"{function}: not implemented yet (it raises NotImplementedError)"
+        *first, last = test["output"].splitlines()
+        assert last == f"{function}: not implemented yet (it raises NotImplementedError)"
+        # before it, only the building blocks this test relies on, each failing its own test
+        required = [function_of(titles[name]) for name in config[test["number"]].requires]
+        assert [line.split()[0] for line in first] == required, test["output"]
 
 
 def test_grading_is_reproducible(a1_mutant, tmp_path):

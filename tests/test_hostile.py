@@ -28,6 +28,7 @@ import re
 import shutil
 import socket
 import stat
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -266,6 +267,9 @@ def baseline(graded):
     """The reference solution graded with the same settings: full marks, and how long a clean run takes."""
     base = _take(graded, "baseline")
     assert base.results["score"] == sum(t["max_score"] for t in base.results["tests"]) > 0
+    # all cases are graded at once (and beside other tests): a clean run's time under that load is the
+    # baseline's own or, if the load grew after it finished, the typical case's
+    base.clean_seconds = max(base.seconds, statistics.median(r.seconds for r in graded.values() if isinstance(r, Graded)))
     return base
 
 
@@ -361,7 +365,7 @@ def check_run(run, baseline, failing=None, everything=None, extra_seconds=0.0, s
     for function in failing:
         assert run.tests_of(function), f"no test is named after {function}"
     # time: loose (machines under load), the beacon counts in the tests are the precise evidence
-    assert run.seconds < 2 * baseline.seconds + extra_seconds + 30, (run.seconds, baseline.seconds)
+    assert run.seconds < 2 * baseline.clean_seconds + extra_seconds + 30, (run.seconds, baseline.clean_seconds)
     return results
 
 
@@ -613,7 +617,7 @@ case("test_monkeypatching_numpy_pytest_unittest_hypothesis", "a1_forward", a1("c
 
 def test_monkeypatching_numpy_pytest_unittest_hypothesis(run, baseline):
     check_run(run, baseline, failing={"relu": r"wrong values in the result",
-                                      "sigmoid": r"modified its argument\(s\) 0 in place"})
+                                      "sigmoid": r"modified its argument z in place"})
 
 
 # Forged answers (five functions) and answers right only some of the time (sigmoid), in one run.
@@ -696,7 +700,7 @@ def test_wrong_but_innocent_answers(run, baseline):
         "softmax": r"non-finite values \(NaN or inf\)",
         "mse_loss": r"should be a number, got float64 array, shape \(1,\)",
         "binary_cross_entropy": r"should be a number, got \[",
-        "cross_entropy": r"modified its argument\(s\) 0 in place",
+        "cross_entropy": r"modified its argument y_hat in place",
     })
 
 
