@@ -22,6 +22,8 @@ import pytest
 
 from autograder.sandbox import confine
 
+pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
+
 ABI, WHY_NOT = confine.probe()
 needs_landlock = pytest.mark.skipif(not ABI, reason=f"no Landlock here: {WHY_NOT}")
 needs_abi = {n: pytest.mark.skipif(ABI < n, reason=f"needs Landlock ABI {n}, this kernel has {ABI}") for n in (4, 6)}

@@ -14,6 +14,8 @@ from autograder.build import bundle_tree, stale_data, starter_tree
 from autograder.config import ConfigError
 from test_config_errors import assert_clean_error, cli, edit, scratch_course
 
+pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
+
 A4 = "a4_pytorch"
 
 

@@ -106,7 +106,7 @@ def test_missing_file_scores_zero_with_a_clear_message(tmp_path):
     assert all("forward.py was not found" in t["output"] for t in results["tests"])
 
 
-@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn"])
+@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn", "a4_pytorch"])
 def test_verify_solution_full_starter_zero_every_mutant_caught(course, assignment_id):
     """Every instructor mutant loses marks on a test of each function it breaks."""
     if assignment_id not in course.ids():

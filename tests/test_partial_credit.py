@@ -1,6 +1,8 @@
 """Partial credit: a graded test gives itself points with the ``set_score`` fixture (gradescope-utils'
 partial_credit), clamped to its weight; it counts as passed only with its full weight."""
 
+import pytest
+
 from autograder import results
 from autograder.config import load_config
 from autograder.course import Course
@@ -8,6 +10,8 @@ from autograder.grader import grade
 from autograder.plugin import Outcome
 from helpers import ROOT
 from test_config_errors import A1, scratch_course
+
+pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 
 PARTIAL_TESTS = '''
 import pytest

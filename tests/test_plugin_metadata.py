@@ -4,7 +4,11 @@ gradescope-utils' @hide_errors, @partial_credit and @leaderboard reach results.j
 import json
 import textwrap
 
+import pytest
+
 from helpers import nnhw
+
+pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 
 TOML = """
 [assignment]

@@ -11,6 +11,8 @@ import pytest
 from autograder.verify import Graded, judge
 from helpers import nnhw
 
+pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
+
 TOY = "toy"
 SEEDS = list(range(1, 9))
 
