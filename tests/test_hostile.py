@@ -692,6 +692,11 @@ def test_stealing_a_world_readable_copy_of_the_solutions(run, baseline, course_c
 case("test_wrong_but_innocent_answers", "a1_forward", a1("wrong_but_innocent"))
 
 
+#: seven properties fail here, and hypothesis shrinks each failure (a few hundred smaller examples, ~100 s of
+#: CPU for all of them on an idle core): honest work for wrong answers, not time a hostile submission wins
+SHRINKING_S = 150
+
+
 def test_wrong_but_innocent_answers(run, baseline):
     check_run(run, baseline, failing={
         "sigmoid": r"should be a numpy array, got None",
@@ -701,7 +706,7 @@ def test_wrong_but_innocent_answers(run, baseline):
         "mse_loss": r"should be a number, got float64 array, shape \(1,\)",
         "binary_cross_entropy": r"should be a number, got \[",
         "cross_entropy": r"modified its argument y_hat in place",
-    })
+    }, extra_seconds=SHRINKING_S)
 
 
 # -- assignment-specific: forbidden APIs ------------------------------------------------------------------------
