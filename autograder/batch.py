@@ -20,8 +20,6 @@ from .runner import Runner, cores, grade_in_subprocess, grader_failure, thread_e
 RESULTS = "results.json"
 STUDENTS = "students"
 DEFAULT_TIMEOUT_S = 1800.0
-#: how grader.grade_safely starts its message when the assignment itself is broken
-MISCONFIGURED = "The autograder is misconfigured"
 
 
 class BatchError(RuntimeError):
