@@ -102,7 +102,12 @@ def print_results(results, title):
 @click.option("--feedback", is_flag=True, help="Also print each failed test's feedback.")
 @click.option("--seed", type=int, default=None,
               help="Draw the examples with this hypothesis seed instead of the fixed ones Gradescope uses.")
-def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedback, seed):
+@click.option("--record-examples", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="Write the examples drawn to this file (grading the solution).")
+@click.option("--replay-examples", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="Replay the examples a --record-examples run wrote instead of drawing them.")
+def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedback, seed, record_examples,
+          replay_examples):
     """Grade a submission (folder, zip or file) exactly as Gradescope would."""
     from .grader import grade_safely
     from .sandbox import unconfined_warning
@@ -112,7 +117,8 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
     if warning and not quiet:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     results = grade_safely(lambda: course.assignment(assignment_id), submission,
-                           random_examples=random_examples, keyword=keyword, seed=seed)
+                           random_examples=random_examples, keyword=keyword, seed=seed,
+                           record_examples=record_examples, replay_examples=replay_examples)
     if out:
         results_json.write(results, out)
     if quiet:

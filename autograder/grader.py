@@ -5,13 +5,16 @@ This is the one path behind ``nnhw grade``, ``nnhw verify``, batch grading and G
 """
 
 import contextlib
+import hashlib
 import io
 import time
 import traceback
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 
-from . import environment, results as results_json
+from . import environment, replay, results as results_json
 from .config import ConfigError
 from .plugin import GradingPlugin
 from .student import Session
@@ -32,11 +35,28 @@ def _pytest_args(assignment, keyword=None):
     return args
 
 
-def grade(assignment, upload, random_examples=False, keyword=None, seed=None, shrink=True):
+def examples_key(assignment, seed=None):
+    """What the examples drawn depend on: the graded tests and the engine's strategies (their source),
+    the example budgets, the seed and the versions of hypothesis and numpy. A recording made under
+    another key is not replayed."""
+    digest = hashlib.sha256()
+    sources = sorted(assignment.tests_dir.rglob("*.py")) + sorted(Path(__file__).parent.glob("*.py"))
+    for path in sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    budgets = sorted((t.name, t.max_examples) for t in assignment.config.tests)
+    versions = [metadata.version(name) for name in ("hypothesis", "numpy")]
+    digest.update(repr((budgets, seed, versions)).encode())
+    return digest.hexdigest()
+
+
+def grade(assignment, upload, random_examples=False, keyword=None, seed=None, shrink=True,
+          record_examples=None, replay_examples=None):
     """Grade ``upload`` (folder, zip or file) for ``assignment``; returns results.json content.
 
     ``seed``: hypothesis seed for every property, instead of the fixed derandomized examples.
-    ``shrink=False``: verdicts only, failures unshrunk (see :class:`plugin.GradingPlugin`)."""
+    ``shrink=False``: verdicts only, failures unshrunk (see :class:`plugin.GradingPlugin`).
+    ``record_examples``: a path to write the examples drawn to (grading the solution);
+    ``replay_examples``: a path such a run wrote: its examples are replayed, not drawn (see :mod:`.replay`)."""
     started = time.monotonic()
     config = assignment.config
     try:
@@ -51,7 +71,11 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
         reference = assignment.load_reference()
         session = Session(located.files, assignment.given_files(), reference, config,
                           assignment.worker_module_files())
-        plugin = GradingPlugin(session, reference, config, random_examples, seed, shrink)
+        replaying = not random_examples and (record_examples or replay_examples)
+        key = examples_key(assignment, seed) if replaying else None
+        recorder = replay.Recorder() if replaying and record_examples else None
+        recorded = replay.load(replay_examples, key) if replaying and replay_examples else None
+        plugin = GradingPlugin(session, reference, config, random_examples, seed, shrink, recorder, recorded)
         try:
             with contextlib.redirect_stdout(io.StringIO()) as log, contextlib.redirect_stderr(log):
                 code = pytest.main(_pytest_args(assignment, keyword), plugins=[plugin])
@@ -61,6 +85,8 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
             raise TestListMismatch(f"{assignment.tests_dir}: pytest could not run the graded tests (exit {code!r}):\n{log.getvalue()[-3000:]}")
         _check_test_list(assignment, plugin.outcomes, keyword)
         outcomes = plugin.outcomes
+        if recorder is not None:
+            recorder.save(record_examples, key)
         if keyword:
             config = _only(config, outcomes)
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
@@ -68,6 +94,7 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
                                      {"assignment": assignment.id, "examples": plugin.examples,
                                       "confinement": session.confinement or "none (no student code ran)",
                                       **({"seed": seed} if seed is not None else {}),
+                                      **({"replayed": sorted(plugin.replayed)} if recorded else {}),
                                       **_graded_with(assignment)})
     finally:
         located.cleanup()

@@ -6,6 +6,7 @@ and records one outcome per test with the feedback text a student will read.
 """
 
 import functools
+import inspect
 import traceback
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ except ImportError:  # Python 3.10: hypothesis depends on the backport
 import pytest
 from hypothesis import HealthCheck, Phase, seed as hypothesis_seed, settings
 
+from . import replay
 from .check import Mismatch
 from .student import Student, StudentCodeAbort, StudentCodeError
 
@@ -63,15 +65,20 @@ def feedback(exc, hide_inputs=False):
 
 
 class GradingPlugin:
-    def __init__(self, session, reference, config, random_examples=False, seed=None, shrink=True):
+    def __init__(self, session, reference, config, random_examples=False, seed=None, shrink=True,
+                 recorder=None, recorded=None):
         """``seed``: draw every property's examples from this hypothesis seed instead of the fixed,
         derandomized ones (``nnhw verify --seed``: does catching a bug depend on luck?).
         ``shrink=False``: report a failure with the first failing example, unshrunk. The same tests
         pass and fail (the examples are drawn the same way); only the feedback is rougher. For
-        ``nnhw verify``, which reads verdicts only: shrinking is most of a mutant's grading time."""
+        ``nnhw verify``, which reads verdicts only: shrinking is most of a mutant's grading time.
+        ``recorder``: a :class:`replay.Recorder` that keeps the examples drawn (the solution's run);
+        ``recorded``: ``{test name: examples}`` to replay instead of drawing them (see :mod:`.replay`)."""
         self.session, self.reference_modules, self.config = session, reference, config
         self.profile = RANDOM_PROFILE if random_examples else GRADING_PROFILE
         self.seed, self.shrink = seed, shrink
+        self.recorder, self.recorded = recorder, recorded or {}
+        self.replayed = set()  # the tests whose verdict came from replaying the recorded examples
         self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
         self.leaderboard_values = {}
         self.scores = {}  # test name -> points it gave itself with set_score
@@ -125,9 +132,35 @@ class GradingPlugin:
                 test._hypothesis_internal_use_settings = settings(
                     settings.get_profile(self.profile), max_examples=spec.max_examples,
                     **({} if self.shrink else {"phases": VERDICT_PHASES}))
-                test.hypothesis.inner_test = self._counting(item.name, test.hypothesis.inner_test)
+                inner = test.hypothesis.inner_test
+                if self.recorder is not None:
+                    inner = self.recorder.wrap(item.name, set(item.fixturenames), inner)
+                test.hypothesis.inner_test = self._counting(item.name, inner)
                 if self.seed is not None:
                     hypothesis_seed(self.seed)(test)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        """Replay the recorded examples of a hypothesis test instead of drawing them; hypothesis runs the
+        test itself when there is no recording, when the test no longer matches it, or when a failure is
+        to be shrunk into feedback."""
+        examples = self.recorded.get(pyfuncitem.name)
+        if not examples:
+            return None
+        test = pyfuncitem.obj
+        fixtures = {name: pyfuncitem.funcargs[name] for name in inspect.signature(test).parameters}
+        try:
+            replay.replay(examples, test.hypothesis.inner_test, fixtures)
+            self.replayed.add(pyfuncitem.name)
+            return True
+        except replay.ReplayDiverged:
+            pass
+        except Exception:
+            if not self.shrink:
+                self.replayed.add(pyfuncitem.name)
+                raise
+        self.examples[pyfuncitem.name] = 0  # hypothesis counts its own run
+        return None
 
     def _counting(self, name, inner):
         """Count the examples hypothesis runs (the documented, reassignable ``inner_test`` hook)."""

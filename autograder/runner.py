@@ -58,13 +58,15 @@ def _results_of(out, returncode, stderr, timed_out, timeout):
         return grader_failure(f"nnhw grade wrote an unreadable results.json ({exc})")
 
 
-def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=None):
+def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=None, examples=None):
     """Grade ``upload`` with ``nnhw grade ... --out OUT --quiet`` in a fresh process; its results.
 
     The slow, simple way (start-up paid every time); :class:`Runner` grades the same, faster."""
     command = [sys.executable, "-m", "autograder", "grade", assignment.id, str(upload), "--out", str(out), "--quiet"]
     if seed is not None:
         command += ["--seed", str(seed)]
+    for option, path in (examples or {}).items():
+        command += [f"--{option.replace('_', '-')}", str(path)]
     # same process group as ours: Ctrl-C stops the graders too (their workers clean up after themselves)
     process = subprocess.Popen(command, env=_grader_env(assignment, env), stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
@@ -102,8 +104,9 @@ class Zygote:
             raise ZygoteFailure(f"the grader process ended (exit {self.process.poll()}):\n{tail}".rstrip())
         return json.loads(line)
 
-    def grade(self, upload, out, timeout=None, seed=None, shrink=True):
-        request = {"upload": str(upload), "out": str(out), "timeout": timeout, "seed": seed, "shrink": shrink}
+    def grade(self, upload, out, timeout=None, seed=None, shrink=True, examples=None, keyword=None):
+        request = {"upload": str(upload), "out": str(out), "timeout": timeout, "seed": seed, "shrink": shrink,
+                   "keyword": keyword, **{option: str(path) for option, path in (examples or {}).items()}}
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
@@ -148,16 +151,19 @@ class Runner:
         for zygote in idle:
             zygote.close()
 
-    def grade(self, upload, out, timeout=None, seed=None, shrink=True):
+    def grade(self, upload, out, timeout=None, seed=None, shrink=True, examples=None, keyword=None):
         """Grade one submission into ``out`` (results.json); returns its content. Thread-safe.
-        ``shrink=False`` for verdicts only (see :class:`plugin.GradingPlugin`)."""
+        ``keyword``: only the tests it matches (pytest's ``-k``); the zygotes only.
+        ``shrink=False`` for verdicts only (see :class:`plugin.GradingPlugin`). ``examples``:
+        ``{"record_examples": path}`` or ``{"replay_examples": path}`` (see :mod:`.replay`)."""
         if self._grade is not None:
-            return self._grade(self.assignment, upload, out, timeout=timeout, env=self.env, seed=seed)
+            return self._grade(self.assignment, upload, out, timeout=timeout, env=self.env, seed=seed,
+                               **({"examples": examples} if examples else {}))
         with self._lock:
             zygote = self._idle.pop() if self._idle else None
         try:
             zygote = zygote or Zygote(self.assignment, self.env)
-            results = zygote.grade(upload, out, timeout, seed, shrink)
+            results = zygote.grade(upload, out, timeout, seed, shrink, examples, keyword)
         except ZygoteFailure as exc:
             if zygote is not None:
                 zygote.close()

@@ -3,7 +3,9 @@
 Every submission is graded on the path students get (see :class:`runner.Runner`), several at a
 time, and the outcome is a table of which test caught which mutant. Failures are not shrunk:
 verify reads only which tests fail, which shrinking never changes, and shrinking is most of
-a mutant's grading time. With seeds, each one is
+a mutant's grading time. Nor are the mutants' examples drawn: the solution's run records the
+examples hypothesis draws and each mutant replays them, which fails the same tests on the same
+examples (see :mod:`.replay`) for a quarter of the CPU time. With seeds, each one is
 graded once per hypothesis seed, and a mutant that some seed lets through is reported with the
 seeds that miss it: a bug caught only by luck is not caught.
 """
@@ -111,12 +113,16 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
         with Runner(assignment, jobs, grade) as runner:
             def run(item):
                 subject, seed = item
-                out = temp / f"{subject.name}.{seed}.json"
-                return runner.grade(uploads[subject.name], out, seed=seed, shrink=False)
+                out, examples = temp / f"{subject.name}.{seed}.json", temp / f"examples.{seed}.pickle"
+                option = {"solution": "record_examples", "mutant": "replay_examples"}.get(subject.kind)
+                subject.runs[seed] = runner.grade(uploads[subject.name], out, seed=seed, shrink=False,
+                                                  examples=option and {option: examples})
 
-            graded = runner.each(runs, run, on_done and (lambda _: on_done()))
-    for (subject, seed), results in zip(runs, graded):
-        subject.runs[seed] = results
+            # the solution's run records the examples drawn; the mutants replay them (see replay.py)
+            for phase in ([r for r in runs if r[0].kind != "mutant"], [r for r in runs if r[0].kind == "mutant"]):
+                runner.each(phase, run, on_done and (lambda _: on_done()))
+    for subject in subjects:
+        subject.runs = {seed: subject.runs[seed] for seed in seeds}
     max_score = sum(t.get("max_score", 0) for t in subjects[0].results.get("tests", [])) or assignment.config.max_score
     for subject in subjects:
         judge(subject, max_score)

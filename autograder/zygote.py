@@ -2,7 +2,8 @@
 
 ``python -m autograder.zygote ASSIGNMENT_ID`` imports what every grading needs (torch, numpy,
 hypothesis, pytest, the grader) and reads the assignment's config, once. Then, for each request
-on stdin (one JSON line: ``upload``, ``out``, ``timeout``, ``seed``, ``shrink``), it forks a child that grades
+on stdin (one JSON line: ``upload``, ``out``, ``timeout``, ``seed``, ``shrink``, ``record_examples``,
+``replay_examples``, ``keyword``), it forks a child that grades
 that one submission on the path ``nnhw grade`` takes (:func:`grader.grade_safely`) and writes its
 results.json, and answers on stdout with one JSON line: how the child ended and the end of what
 it wrote to stderr.
@@ -57,7 +58,8 @@ def _grade_in_child(assignment, request, stderr_path):
         from .grader import grade_safely
 
         results = grade_safely(lambda: assignment, request["upload"], seed=request.get("seed"),
-                               shrink=request.get("shrink", True))
+                               shrink=request.get("shrink", True), record_examples=request.get("record_examples"),
+                               replay_examples=request.get("replay_examples"), keyword=request.get("keyword"))
         results_json.write(results, request["out"])
         code = 0
     except BaseException:  # noqa: BLE001 - reported through the exit status and stderr
