@@ -219,10 +219,30 @@ def _files_under(root, folder, exclude=()):
             and p.suffix not in (".pyc",)}
 
 
-def bundle_tree(assignment):
-    """The Gradescope autograder zip: setup.sh and run_autograder at the root, then the sources."""
+def recorded_examples(assignment):
+    """The solution's examples, recorded for the bundle (see :mod:`.replay`): from the course's cache when
+    the tests, engine and libraries are unchanged since the last verify or build, else by grading the
+    solution once now. None when the solution cannot be graded here (the bundle then draws them)."""
+    import tempfile
+
+    from .grader import examples_key
+    from .runner import Runner
+
+    path = assignment.examples_path(examples_key(assignment))
+    if not path.is_file() and assignment.solution_dir.is_dir():
+        with tempfile.TemporaryDirectory(prefix="nnhw-build-") as temp, Runner(assignment, 1) as runner:
+            runner.grade(assignment.solution_dir, Path(temp) / "results.json", shrink=False,
+                         examples={"record_examples": path})
+    return path.read_bytes() if path.is_file() else None
+
+
+def bundle_tree(assignment, examples=None):
+    """The Gradescope autograder zip: setup.sh and run_autograder at the root, then the sources, and the
+    solution's recorded ``examples`` (bytes) when given."""
     root = assignment.course.root
     tree = {}
+    if examples is not None:
+        tree[assignment.bundled_examples.relative_to(root).as_posix()] = examples
     tree.update(_files_under(ENGINE.parent, "autograder"))
     tree["pyproject.toml"] = (ENGINE.parent / "pyproject.toml").read_bytes()
     tree[LOCK_NAME] = (ENGINE.parent / LOCK_NAME).read_bytes()
@@ -248,5 +268,5 @@ def build(assignment, dist):
         *([assignment.data_dir] if data_files else []),
         assignment.starter_dir,
         deterministic_zip(dist / f"{assignment.id}-starter.zip", tree, prefix=f"{assignment.id}/"),
-        deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment)),
+        deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment, recorded_examples(assignment))),
     ]

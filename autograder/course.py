@@ -58,10 +58,17 @@ class Assignment:
         self.public_tests_dir = self.dir / "public_tests"   # optional test files copied into the starter's tests/
         self.starter_dir = course.root / "starter" / assignment_id
         self.data_dir = data_dir(self.dir)
+        self.bundled_examples = self.dir / "examples.pickle"  # in a Gradescope bundle only (see build.py)
 
     @cached_property
     def config(self):
         return load_config(self.dir / "assignment.toml")
+
+    def examples_path(self, key, seed=None):
+        """Where the solution's recorded examples for ``key`` and ``seed`` are kept between runs (see
+        :mod:`.replay`): a cache under the course's ``.nnhw/``, never committed; the key is in the name."""
+        seeded = "fixed" if seed is None else f"seed{seed}"
+        return self.course.root / ".nnhw" / "examples" / f"{self.id}.{seeded}.{key[:16]}.pickle"
 
     def solution_files(self):
         return {name: self.solution_dir / name for name in self.config.files}

@@ -37,14 +37,16 @@ def _pytest_args(assignment, keyword=None):
 
 def examples_key(assignment, seed=None):
     """What the examples drawn depend on: the graded tests and the engine's strategies (their source),
-    the example budgets, the seed and the versions of hypothesis and numpy. A recording made under
-    another key is not replayed."""
+    the example budgets, the seed and the versions of hypothesis, numpy and torch. Not the solution: what
+    hypothesis draws for a test that passes does not depend on the code under test. A recording made
+    under another key is not replayed."""
     digest = hashlib.sha256()
     sources = sorted(assignment.tests_dir.rglob("*.py")) + sorted(Path(__file__).parent.glob("*.py"))
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     budgets = sorted((t.name, t.max_examples) for t in assignment.config.tests)
-    versions = [metadata.version(name) for name in ("hypothesis", "numpy")]
+    versions = [metadata.version(name) for name in ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch
+                                                                         else ()))]
     digest.update(repr((budgets, seed, versions)).encode())
     return digest.hexdigest()
 

@@ -20,8 +20,11 @@ read by the grader only, never by the worker or from a submission.
 
 import contextlib
 import functools
+import os
 import pickle
 import random
+import tempfile
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,8 +136,12 @@ class Recorder:
         """Write the replayable tests' examples to ``path``; ``key`` says what they were drawn for."""
         tests = {name: examples for name, examples in self.examples.items()
                  if name not in self.unreplayable and examples}
-        with open(path, "wb") as fh:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(handle, "wb") as fh:  # written aside, then renamed: a reader never sees half a file
             pickle.dump({"format": FORMAT, "key": key, "tests": tests}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
 
 
 def load(path, key):

@@ -5,7 +5,9 @@ time, and the outcome is a table of which test caught which mutant. Failures are
 verify reads only which tests fail, which shrinking never changes, and shrinking is most of
 a mutant's grading time. Nor are the mutants' examples drawn: the solution's run records the
 examples hypothesis draws and each mutant replays them, which fails the same tests on the same
-examples (see :mod:`.replay`) for a quarter of the CPU time. With seeds, each one is
+examples (see :mod:`.replay`) for a quarter of the CPU time. The recording is kept under the
+course's ``.nnhw/`` for as long as the tests, the engine and the pinned libraries are unchanged,
+so the next run replays from the start, the solution too. With seeds, each one is
 graded once per hypothesis seed, and a mutant that some seed lets through is reported with the
 seeds that miss it: a bug caught only by luck is not caught.
 """
@@ -14,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .grader import examples_key
 from .mutants import load_mutants, write_mutant_submission
 from .runner import Runner
 
@@ -109,18 +112,21 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
         runs = [(subject, seed) for subject in subjects for seed in seeds]
         if on_start:
             on_start(len(runs))
+        examples = {seed: assignment.examples_path(examples_key(assignment, seed), seed) for seed in seeds}
+        recorded = {seed for seed, path in examples.items() if path.is_file()}
 
         with Runner(assignment, jobs, grade) as runner:
             def run(item):
                 subject, seed = item
-                out, examples = temp / f"{subject.name}.{seed}.json", temp / f"examples.{seed}.pickle"
-                option = {"solution": "record_examples", "mutant": "replay_examples"}.get(subject.kind)
-                subject.runs[seed] = runner.grade(uploads[subject.name], out, seed=seed, shrink=False,
-                                                  examples=option and {option: examples})
+                replaying = seed in recorded or subject.kind == "mutant"
+                option = "replay_examples" if replaying else "record_examples" if subject.kind == "solution" else None
+                subject.runs[seed] = runner.grade(uploads[subject.name], temp / f"{subject.name}.{seed}.json",
+                                                  seed=seed, shrink=False, examples=option and {option: examples[seed]})
 
-            # the solution's run records the examples drawn; the mutants replay them (see replay.py)
-            for phase in ([r for r in runs if r[0].kind != "mutant"], [r for r in runs if r[0].kind == "mutant"]):
-                runner.each(phase, run, on_done and (lambda _: on_done()))
+            # the solution's run records the examples drawn, unless an earlier run did; the mutants replay them
+            first = [seed not in recorded and subject.kind != "mutant" for subject, seed in runs]
+            for phase in (True, False):
+                runner.each([r for r, f in zip(runs, first) if f == phase], run, on_done and (lambda _: on_done()))
     for subject in subjects:
         subject.runs = {seed: subject.runs[seed] for seed in seeds}
     max_score = sum(t.get("max_score", 0) for t in subjects[0].results.get("tests", [])) or assignment.config.max_score

@@ -51,11 +51,14 @@ def course():
 
 @pytest.fixture(scope="session")
 def bundle_dir(tmp_path_factory):
-    """The built bundles (dist/), rebuilt once per test session into a temporary folder."""
-    from autograder.build import bundle_tree, deterministic_zip
+    """The built bundles (dist/), rebuilt once per test session into a temporary folder. a1's carries the
+    solution's recorded examples, as `nnhw build` makes it; the others draw theirs, as a bundle without
+    a recording does."""
+    from autograder.build import bundle_tree, deterministic_zip, recorded_examples
 
     dist = tmp_path_factory.mktemp("dist")
     for assignment in Course(ROOT).assignments():
-        deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment))
+        examples = recorded_examples(assignment) if assignment.id == "a1_forward" else None
+        deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment, examples))
     return dist
 

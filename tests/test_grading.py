@@ -80,8 +80,11 @@ def test_bundle_scores_equal_nnhw_grade(a1, a1_mutant, bundle_dir, tmp_path):
         bundled, _, done = run_autograder(root)
         assert done.returncode == 0, done.stderr
         assert results_json.validate(bundled) == []
-        assert without_timing(bundled)["tests"] == without_timing(local)["tests"]
+        assert without_timing(bundled)["tests"] == without_timing(local)["tests"]  # feedback word for word
         assert bundled["score"] == local["score"]
+        # the bundle replayed the solution's examples where nnhw grade drew them (see replay.py)
+        assert len(bundled["extra_data"]["replayed"]) >= len(bundled["tests"]) - 1, bundled["extra_data"]
+        assert "replayed" not in local["extra_data"]
 
 
 def test_zipped_and_nested_submissions_are_found(a1, tmp_path):
