@@ -88,7 +88,7 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
         _check_test_list(assignment, plugin.outcomes, keyword)
         outcomes = plugin.outcomes
         if recorder is not None:
-            recorder.save(record_examples, key)
+            recorder.save(record_examples, key, plugin.calls)
         if keyword:
             config = _only(config, outcomes)
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
@@ -97,6 +97,9 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
                                       "confinement": session.confinement or "none (no student code ran)",
                                       **({"seed": seed} if seed is not None else {}),
                                       **({"replayed": sorted(plugin.replayed)} if recorded else {}),
+                                      # one test's doing reached later ones (a crash, a spent budget, an import
+                                      # that failed): verify must not take any test's verdict from the solution
+                                      **({"aborted": True} if session.broken or session.restarts > 1 else {}),
                                       **_graded_with(assignment)})
     finally:
         located.cleanup()

@@ -13,6 +13,7 @@ Its submission is the reference solution with the mutant's code appended, so the
 definitions win and every caller inside the file uses the wrong version too.
 """
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,3 +72,67 @@ def write_mutant_submission(assignment, mutant, folder):
             code += f"\n\n# ---- mutant {mutant.name}: {mutant.description}\n" + mutant.code
         (folder / name).write_text(code, encoding="utf-8")
     return folder
+
+
+def _defined(statement):
+    """The top-level names a statement binds, or None for a statement that does more than bind names."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        return {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return set()  # a docstring
+    return None
+
+
+def _imports(tree):
+    """``{bound name: what is imported}`` for the import statements in ``tree`` (a module or one statement)."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = (alias.asname or alias.name).split(".")[0]
+                found[bound] = (getattr(node, "module", None), node.level if isinstance(node, ast.ImportFrom) else 0,
+                                alias.name if alias.asname or isinstance(node, ast.ImportFrom) else bound)
+    return found
+
+
+def _globals_written(tree):
+    return {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+
+
+def affected_names(assignment, mutant):
+    """The top-level names of the submission that may behave differently in ``mutant``: the names its code
+    binds, and every function or class of the solution that refers to one of them, directly or through
+    another (the files taken as one namespace: more than needed, never less). None when the mutant's
+    code does more than define names (it runs statements on import), and anything may differ."""
+    try:
+        code = ast.parse(mutant.code)
+    except SyntaxError:
+        return None
+    target = assignment.solution_files()[mutant.target]
+    imported = _imports(ast.parse(strip_markers(target.read_text(encoding="utf-8"), str(target))))
+    changed = set()
+    for statement in code.body:
+        names = _defined(statement)
+        if names is None:
+            return None
+        changed |= names - {name for name, what in _imports(statement).items() if imported.get(name) == what}
+    changed |= _globals_written(code)
+    uses = {}  # top-level name -> the names its code refers to
+    for source in [*assignment.solution_files().values(), *assignment.given_files().values()]:
+        tree = ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
+        for statement in tree.body:
+            for name in _defined(statement) or ():
+                uses.setdefault(name, set()).update(
+                    node.id if isinstance(node, ast.Name) else node.attr
+                    for node in ast.walk(statement) if isinstance(node, (ast.Name, ast.Attribute)))
+        changed |= _globals_written(tree) & changed
+    while True:
+        more = {name for name, refers in uses.items() if name not in changed and refers & changed}
+        if not more:
+            return changed
+        changed |= more

@@ -79,6 +79,7 @@ class GradingPlugin:
         self.seed, self.shrink = seed, shrink
         self.recorder, self.recorded = recorder, recorded or {}
         self.replayed = set()  # the tests whose verdict came from replaying the recorded examples
+        self.calls = {}  # test name -> the student's functions and classes it called (see verify's selection)
         self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
         self.leaderboard_values = {}
         self.scores = {}  # test name -> points it gave itself with set_score
@@ -123,6 +124,9 @@ class GradingPlugin:
     # -- hooks -------------------------------------------------------------------------
     def pytest_configure(self, config):
         settings.load_profile(self.profile)
+        # the plugin writes each failure's feedback itself: pytest's long tracebacks (a third of the time
+        # of a submission that fails every test) would go unread
+        config.option.tbstyle = "native"
 
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
@@ -217,6 +221,7 @@ class GradingPlugin:
             reason = reason.removeprefix("Skipped: ")
             self.outcomes[item.name] = Outcome(item.name, _title(item), False, f"not graded here: {reason}", True)
         elif report.when == "call" or (report.failed and previous is None):
+            self.calls[item.name] = sorted(self.session.called)
             spec = self.config.test(item.name)
             output = "" if report.passed else self._output(spec, call.excinfo.value)
             score = getattr(item.obj, "__score__", self.scores.get(item.name))

@@ -132,20 +132,21 @@ class Recorder:
 
         return recording
 
-    def save(self, path, key):
-        """Write the replayable tests' examples to ``path``; ``key`` says what they were drawn for."""
+    def save(self, path, key, calls=None):
+        """Write the replayable tests' examples to ``path``; ``key`` says what they were drawn for; ``calls``:
+        ``{test name: names of the student's functions it called}``, kept alongside."""
         tests = {name: examples for name, examples in self.examples.items()
                  if name not in self.unreplayable and examples}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(handle, "wb") as fh:  # written aside, then renamed: a reader never sees half a file
-            pickle.dump({"format": FORMAT, "key": key, "tests": tests}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"format": FORMAT, "key": key, "tests": tests, "calls": calls or {}}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, path)
 
 
-def load(path, key):
-    """``{test name: [Example]}`` recorded at ``path`` for ``key``; empty when there is none for that key."""
+def _recording(path, key):
     try:
         with open(path, "rb") as fh:
             recording = pickle.load(fh)
@@ -153,7 +154,17 @@ def load(path, key):
         return {}
     if not isinstance(recording, dict) or recording.get("format") != FORMAT or recording.get("key") != key:
         return {}
-    return recording["tests"]
+    return recording
+
+
+def load(path, key):
+    """``{test name: [Example]}`` recorded at ``path`` for ``key``; empty when there is none for that key."""
+    return _recording(path, key).get("tests", {})
+
+
+def load_calls(path, key):
+    """``{test name: [names]}``: what each test called of the solution in the recorded run; empty if none."""
+    return _recording(path, key).get("calls", {})
 
 
 def replay(examples, inner, fixtures):

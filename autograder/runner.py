@@ -58,7 +58,7 @@ def _results_of(out, returncode, stderr, timed_out, timeout):
         return grader_failure(f"nnhw grade wrote an unreadable results.json ({exc})")
 
 
-def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=None, examples=None):
+def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=None, examples=None, keyword=None):
     """Grade ``upload`` with ``nnhw grade ... --out OUT --quiet`` in a fresh process; its results.
 
     The slow, simple way (start-up paid every time); :class:`Runner` grades the same, faster."""
@@ -67,6 +67,8 @@ def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=No
         command += ["--seed", str(seed)]
     for option, path in (examples or {}).items():
         command += [f"--{option.replace('_', '-')}", str(path)]
+    if keyword:
+        command += ["-k", keyword]
     # same process group as ours: Ctrl-C stops the graders too (their workers clean up after themselves)
     process = subprocess.Popen(command, env=_grader_env(assignment, env), stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
@@ -153,12 +155,13 @@ class Runner:
 
     def grade(self, upload, out, timeout=None, seed=None, shrink=True, examples=None, keyword=None):
         """Grade one submission into ``out`` (results.json); returns its content. Thread-safe.
-        ``keyword``: only the tests it matches (pytest's ``-k``); the zygotes only.
         ``shrink=False`` for verdicts only (see :class:`plugin.GradingPlugin`). ``examples``:
-        ``{"record_examples": path}`` or ``{"replay_examples": path}`` (see :mod:`.replay`)."""
+        ``{"record_examples": path}`` or ``{"replay_examples": path}`` (see :mod:`.replay`).
+        ``keyword``: only the tests it matches (pytest's ``-k``)."""
         if self._grade is not None:
+            options = {"examples": examples, "keyword": keyword}
             return self._grade(self.assignment, upload, out, timeout=timeout, env=self.env, seed=seed,
-                               **({"examples": examples} if examples else {}))
+                               **{name: value for name, value in options.items() if value})
         with self._lock:
             zygote = self._idle.pop() if self._idle else None
         try:

@@ -73,12 +73,14 @@ class Session:
         self.last_mutated = []
         self.spent_test = self.spent_total = 0.0  # seconds spent waiting for the student's code
         self.confinements = set()  # what each worker started had: "landlock ABI 7 + uid drop", ...
+        self.called = set()  # the names the running test asked the worker for (``Conv2d`` for ``Conv2d.forward``)
 
     # -- lifecycle -------------------------------------------------------------------
     def start_test(self):
         self.fatal = None
         self.last_mutated = []
         self.spent_test = 0.0
+        self.called = set()
 
     def close(self):
         if self.worker is not None:
@@ -127,6 +129,7 @@ class Session:
     def request(self, target, args=(), kwargs=None, **extra):
         """Run one call in the worker; returns its :class:`~autograder.protocol.Answer`."""
         kwargs = kwargs or {}
+        self.called.add(target.split(".")[0])
         reference_function = self._reference_function(target)
         inputs = _named_inputs(reference_function, args, kwargs) if reference_function else {}
         if self.fatal:

@@ -12,12 +12,14 @@ graded once per hypothesis seed, and a mutant that some seed lets through is rep
 seeds that miss it: a bug caught only by luck is not caught.
 """
 
+import functools
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grader import examples_key
-from .mutants import load_mutants, write_mutant_submission
+from .mutants import affected_names, load_mutants, write_mutant_submission
+from .replay import load_calls
 from .runner import Runner
 
 
@@ -97,6 +99,29 @@ def judge(graded, max_score):
             graded.problems.append(message.format(seeds=_seed_note(seeds)))
 
 
+def _selection(assignment, mutant, examples, seed):
+    """A pytest ``-k`` expression for the tests that may fail for ``mutant``: those that called, in the
+    solution's recorded run, a function the mutant may change (see :func:`mutants.affected_names`),
+    and those that called nothing there. A test that calls only unchanged functions gets the same
+    answers from them as from the solution, so it passes as the solution's run did. "" for all tests."""
+    calls = load_calls(examples, examples_key(assignment, seed))
+    affected = affected_names(assignment, mutant)
+    if not calls or affected is None:
+        return ""
+    tests = [spec.name for spec in assignment.config.tests]
+    selected = [name for name in tests if not calls.get(name) or set(calls[name]) & affected]
+    return "" if len(selected) == len(tests) else " or ".join(selected)  # none selected: all, to be safe
+
+
+def _with_solution_verdicts(results, solution):
+    """A mutant graded on some tests only, completed with the solution's entries for the others."""
+    if not results.get("tests") or not (results.get("extra_data") or {}).get("selected"):
+        return results
+    ran = {t.get("number"): t for t in results["tests"]}
+    tests = [ran.pop(t.get("number"), t) for t in solution.get("tests", [])] + list(ran.values())
+    return {**results, "tests": tests, "score": sum(t.get("score", 0) for t in tests)}
+
+
 def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None):
     """Grade solution, starter and mutants, each under every seed (None: the fixed examples); returns
     the list of :class:`Graded` with problems filled in. ``on_start(count)`` and ``on_done()`` report
@@ -120,13 +145,23 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
                 subject, seed = item
                 replaying = seed in recorded or subject.kind == "mutant"
                 option = "replay_examples" if replaying else "record_examples" if subject.kind == "solution" else None
-                subject.runs[seed] = runner.grade(uploads[subject.name], temp / f"{subject.name}.{seed}.json",
-                                                  seed=seed, shrink=False, examples=option and {option: examples[seed]})
+                grade_it = functools.partial(runner.grade, uploads[subject.name], temp / f"{subject.name}.{seed}.json",
+                                             seed=seed, shrink=False, examples=option and {option: examples[seed]})
+                keyword = subject.kind == "mutant" and _selection(assignment, subject.mutant, examples[seed], seed)
+                results = grade_it(keyword=keyword or None)
+                if keyword and (results.get("extra_data") or {}).get("aborted"):
+                    results = grade_it()  # what went wrong in one test may have reached the others
+                elif keyword and isinstance(results.get("extra_data"), dict):
+                    results["extra_data"]["selected"] = keyword
+                subject.runs[seed] = results
 
             # the solution's run records the examples drawn, unless an earlier run did; the mutants replay them
             first = [seed not in recorded and subject.kind != "mutant" for subject, seed in runs]
             for phase in (True, False):
                 runner.each([r for r, f in zip(runs, first) if f == phase], run, on_done and (lambda _: on_done()))
+    for subject in subjects[2:]:
+        for seed in seeds:
+            subject.runs[seed] = _with_solution_verdicts(subject.runs[seed], subjects[0].runs[seed])
     for subject in subjects:
         subject.runs = {seed: subject.runs[seed] for seed in seeds}
     max_score = sum(t.get("max_score", 0) for t in subjects[0].results.get("tests", [])) or assignment.config.max_score

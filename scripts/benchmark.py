@@ -2,11 +2,14 @@
 """Every speed figure of nnhw from one run, side by side (not a test: it prints figures).
 
 Per assignment:
-- one submission as Gradescope grades it: `nnhw grade ID solutions/ID` in Gradescope's default
-  box (0.5 CPU, 768 MB, by `gradescope-box` where it exists and we are root; else pinned to one
-  core, memory sampled as the sum of the process tree's resident sizes): wall and CPU seconds,
-  peak memory of grader and worker together, examples per property (budget: 30 s, 600 MB);
-- `nnhw verify ID`: wall seconds on all cores;
+- one submission as Gradescope grades it: the solution through the assignment's bundle (its
+  run_autograder, in a fake /autograder; the bundle replays the solution's recorded examples) in
+  Gradescope's default box (0.5 CPU, 768 MB, by `gradescope-box` where it exists and we are root;
+  else pinned to one core, memory sampled as the sum of the process tree's resident sizes): wall
+  and CPU seconds, peak memory of grader and worker together, examples per property, tests
+  replayed (budget: 30 s, 600 MB);
+- `nnhw verify ID`: wall seconds on all cores, cold (the solution's examples drawn again, as after
+  an edit to a property); then `nnhw verify` of all of them as one command, the examples recorded;
 - the worker's cost: grading through the worker against in-process (scripts/benchmark_worker.py);
 then `nnhw grade-batch` throughput at --jobs 1 and 2 (scripts/bench_batch.py), and the load average
 before and after: the machine may be shared, and figures taken under load are not comparable.
@@ -55,25 +58,36 @@ def tree_rss(pid):
     return total
 
 
-def grade_command(assignment_id, out):
-    return [sys.executable, "-m", "autograder", "grade", assignment_id, f"solutions/{assignment_id}",
-            "--out", str(out), "--quiet"]
+def bundle_container(assignment_id, folder):
+    """Gradescope's /autograder for the solution of ``assignment_id`` in ``folder``: the bundle as `nnhw
+    build` makes it (with the solution's recorded examples) unzipped, and the solution as the submission;
+    returns the command that grades it (run_autograder, as Gradescope runs it) and where results go."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from autograder.build import bundle_tree, deterministic_zip, recorded_examples
+    from autograder.course import Course
+    from fake_gradescope import make_container
+
+    assignment = Course(ROOT).assignment(assignment_id)
+    bundle = deterministic_zip(Path(folder) / "bundle.zip", bundle_tree(assignment, recorded_examples(assignment)))
+    root = make_container(folder, bundle, assignment.solution_dir)
+    command = ["env", f"AUTOGRADER_ROOT={root}", f"NNHW_PYTHON={sys.executable}", "-u", "NNHW_COURSE_ROOT",
+               str(root / "run_autograder")]
+    return command, root / "results" / "results.json"
 
 
-def in_box(assignment_id, out):
+def in_box(command):
     """Wall, CPU and peak memory (cgroup: shared pages once) of one grading in Gradescope's box."""
-    done = subprocess.run([str(BOX), "--", *grade_command(assignment_id, out)], cwd=ROOT, capture_output=True,
-                          text=True)
+    done = subprocess.run([str(BOX), "--", *command], cwd=ROOT, capture_output=True, text=True)
     found = BOX_LINE.search(done.stderr)
     if done.returncode != 0 or not found:
-        raise SystemExit(f"gradescope-box failed for {assignment_id}:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"gradescope-box failed for {command}:\n{done.stderr[-2000:]}")
     wall, cpu, peak = found.groups()
     return {"box": "0.5 CPU, 768 MB", "wall_s": float(wall), "cpu_s": float(cpu), "peak_mb": int(peak)}
 
 
-def on_one_core(assignment_id, out):
+def on_one_core(command):
     started, usage = time.monotonic(), os.times()
-    proc = subprocess.Popen(["taskset", "-c", "0", *grade_command(assignment_id, out)], cwd=ROOT)
+    proc = subprocess.Popen(["taskset", "-c", "0", *command], cwd=ROOT)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, tree_rss(proc.pid))
@@ -85,21 +99,30 @@ def on_one_core(assignment_id, out):
 
 
 def one_submission(assignment_id):
+    """The solution graded by its Gradescope bundle, as Gradescope runs it, in Gradescope's box."""
     with tempfile.TemporaryDirectory() as temp:
-        out = Path(temp) / "results.json"
+        command, out = bundle_container(assignment_id, temp)
         use_box = BOX.is_file() and os.geteuid() == 0 and shutil.which("bash")
-        row = in_box(assignment_id, out) if use_box else on_one_core(assignment_id, out)
+        row = in_box(command) if use_box else on_one_core(command)
         results = json.loads(out.read_text())
     counts = [n for n in results.get("extra_data", {}).get("examples", {}).values() if n]
+    replayed = len(results.get("extra_data", {}).get("replayed", []))
     return {**row, "score": f"{results['score']:g}/{sum(t['max_score'] for t in results['tests']):g}",
-            "examples": f"{min(counts, default=0)} / {statistics.median(counts) if counts else 0:g}"}
+            "examples": f"{min(counts, default=0)} / {statistics.median(counts) if counts else 0:g}",
+            "replayed": f"{replayed}/{len(results['tests'])}"}
 
 
-def verify_wall(assignment_id):
+def verify_wall(*ids, cold=True):
+    """Wall seconds of one `nnhw verify IDS` on all cores. ``cold``: the solution's recorded examples
+    are forgotten first (as after an edit to a property), so the solution's run draws them again."""
+    if cold:
+        for assignment_id in ids:
+            for path in (ROOT / ".nnhw" / "examples").glob(f"{assignment_id}.*"):
+                path.unlink()
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "autograder", "verify", assignment_id], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "autograder", "verify", *ids], cwd=ROOT,
                           capture_output=True, text=True)
-    return {"verify_s": round(time.monotonic() - started, 1), "verified": done.returncode == 0}
+    return round(time.monotonic() - started, 1), done.returncode == 0
 
 
 def worker_cost(assignment_id):
@@ -137,14 +160,17 @@ def main():
         if "box" not in skip:
             row.update(one_submission(assignment_id))
         if "verify" not in skip:
-            row.update(verify_wall(assignment_id))
-            verify_total += row["verify_s"]
+            row["verify_cold_s"], row["verified"] = verify_wall(assignment_id)
+            verify_total += row["verify_cold_s"]
         if "worker" not in skip:
             row.update(worker_cost(assignment_id))
         print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
         rows.append(row)
     if "verify" not in skip:
-        print(f"verify, all of {', '.join(ids)}: {verify_total:.1f} s wall", flush=True)
+        print(f"verify, each assignment cold (its examples drawn again): {verify_total:.1f} s wall in all", flush=True)
+        seconds, verified = verify_wall(*ids, cold=False)
+        print(f"nnhw verify {' '.join(ids)}, one command, the examples recorded: {seconds:.1f} s wall"
+              + ("" if verified else " (NOT verified)"), flush=True)
     if "batch" not in skip:
         figures = batch(args.batch_assignment, args.batch_count)
         print(f"grade-batch {args.batch_assignment} ({args.batch_count} submissions): "
