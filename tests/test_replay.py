@@ -3,6 +3,7 @@ test fails exactly when hypothesis's own run would, on the same example, and giv
 cannot know. First on a toy property run by hypothesis directly, then through the grader on a1."""
 
 import functools
+import textwrap
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -10,8 +11,9 @@ from hypothesis import strategies as st
 
 from autograder import replay
 from autograder.course import Course
-from autograder.mutants import load_mutants, write_mutant_submission
+from autograder.mutants import affected_names, load_mutant, load_mutants, write_mutant_submission
 from autograder.runner import Runner
+from autograder.verify import _selection, _with_solution_verdicts
 
 NO_SHRINK = tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
 GRADING = settings(derandomize=True, database=None, max_examples=60, phases=NO_SHRINK, deadline=None,
@@ -183,3 +185,74 @@ def test_a_failure_to_be_shrunk_is_left_to_hypothesis(a1_recording, tmp_path):
     replayed = grade(submission, shrink=True, keyword="mse", replay_examples=path)
     assert [t["output"] for t in replayed["tests"]] == [t["output"] for t in drawn["tests"]]
     assert drawn["tests"][0]["status"] == "failed" and "½" in drawn["tests"][0]["output"]
+
+
+# -- verify grades a mutant on the tests that call what it changes -----------------------------------------
+@pytest.mark.needs_worker
+@pytest.mark.parametrize("mutant", ["softmax_whole_batch", "affine_no_bias"])
+def test_a_mutant_graded_on_the_tests_it_can_fail_scores_as_graded_on_all(a1_recording, mutant, tmp_path):
+    assignment, grade, path = a1_recording
+    submission = mutant_submission(assignment, mutant, tmp_path / mutant)
+    selection = _selection(assignment, next(m for m in load_mutants(assignment) if m.name == mutant), path, None)
+    assert selection and "mse" not in selection, selection  # the loss tests call nothing it changes
+    whole = grade(submission, replay_examples=path)
+    part = grade(submission, replay_examples=path, keyword=f"({A1_TESTS}) and ({selection})")
+    assert 0 < len(part["tests"]) < len(whole["tests"])
+    part["extra_data"]["selected"] = selection
+    merged = _with_solution_verdicts(part, grade(assignment.solution_dir, replay_examples=path))
+    assert statuses(merged) == statuses(whole) and merged["score"] == whole["score"]
+    assert "failed" in statuses(merged).values()
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def test_what_a_mutant_may_change_follows_the_references_between_functions(tmp_path):
+    course = tmp_path / "course"
+    write(course / "assignments" / "toy" / "assignment.toml", """
+        [assignment]
+        id = "toy"
+        title = "Functions that call each other"
+        files = ["toy.py", "more.py"]
+
+        [tests.test_one]
+        weight = 1
+        """)
+    write(course / "solutions" / "toy" / "toy.py", """
+        import numpy as np
+        SCALE = 2
+
+        def double(x):
+            return SCALE * x
+
+        def quadruple(x):
+            return double(double(x))
+
+        def square(x):
+            return np.square(x)
+        """)
+    write(course / "solutions" / "toy" / "more.py", """
+        from toy import quadruple
+
+        def octuple(x):
+            return 2 * quadruple(x)
+
+        def alone(x):
+            return x
+        """)
+    assignment = Course(course).assignment("toy")
+
+    def affected(code):
+        (tmp_path / "m.py").write_text(f"# target: toy.py\n# caught-by: double\n{textwrap.dedent(code)}")
+        names = affected_names(assignment, load_mutant(tmp_path / "m.py"))
+        return names if names is None else sorted(names)
+
+    assert affected("import numpy as np\ndef double(x):\n    return x + x + 1\n") == \
+        ["double", "octuple", "quadruple"]  # the same numpy import changes nothing
+    assert affected("import math as np\ndef square(x):\n    return x\n") == ["np", "square"]
+    assert affected("SCALE = 3\n") == ["SCALE", "double", "octuple", "quadruple"]
+    assert affected("def square(x):\n    global SCALE\n    SCALE = 5\n    return x * x\n") == \
+        ["SCALE", "double", "octuple", "quadruple", "square"]
+    assert affected("print('imported')\n") is None  # code that runs on import: anything may differ
