@@ -147,12 +147,22 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
                    "submission under each seed and report the mutants some seed lets through.")
 def verify(ids, jobs, seeds):
     """Check the solution gets full marks, the starter zero and every mutant less; show who catches what."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .runner import cores
     from .verify import verify as verify_one
 
+    assignments = _assignments(ids)
+    # every assignment at once, ``jobs`` gradings at a time in all: while one grades its solution (the
+    # others wait for the examples it records), the other cores grade the other assignments' mutants
+    slots = threading.Semaphore(jobs or cores())
+    with _progress(*(a.id for a in assignments)) as bars, ThreadPoolExecutor(len(assignments)) as pool:
+        runs = [pool.submit(verify_one, assignment, jobs, seeds or (None,), *bars[assignment.id], slots=slots)
+                for assignment in assignments]
+        results = [run.result() for run in runs]
     failures = 0
-    for assignment in _assignments(ids):
-        with _progress(assignment.id) as (on_start, on_done):
-            graded = verify_one(assignment, jobs, seeds or (None,), on_start, lambda *_: on_done(""))
+    for assignment, graded in zip(assignments, results):
         _print_catch_table(assignment, graded)
         failures += sum(bool(g.problems) for g in graded)
     if failures:
@@ -161,26 +171,30 @@ def verify(ids, jobs, seeds):
 
 
 @contextmanager
-def _progress(label):
-    """A progress bar on stderr for a long run: yields ``(on_start(total), on_done(last_line))``."""
+def _progress(*labels):
+    """Progress bars on stderr for a long run, one per label: yields ``{label: (on_start(total), on_done(last_line))}``
+    (callable from any thread)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
         TimeRemainingColumn
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[last]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=err, transient=False)
-    task = None
 
-    def on_start(total):
-        nonlocal task
-        task = progress.add_task(label, total=total, last="")
-        progress.start()
+    def bar(label):
+        task = None
 
-    def on_done(last):
-        progress.update(task, advance=1, last=last)
+        def on_start(total):
+            nonlocal task
+            task = progress.add_task(label, total=total, last="")
+            progress.start()
+
+        def on_done(last=""):
+            progress.update(task, advance=1, last=last)
+        return on_start, on_done
 
     try:
-        yield on_start, on_done
+        yield {label: bar(label) for label in labels}
     finally:
         progress.stop()
 
@@ -254,7 +268,9 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
 
     assignment = _course().assignment(assignment_id)
     assignment.config  # noqa: B018 - a broken config is reported before anything is read or graded
-    with _progress(assignment_id) as (start_bar, advance):
+    with _progress(assignment_id) as bars:
+        start_bar, advance = bars[assignment_id]
+
         def on_start(to_grade, skipped):
             if skipped:
                 err.print(f"{skipped} submission(s) already graded (use --regrade to grade them again)")

@@ -12,6 +12,7 @@ graded once per hypothesis seed, and a mutant that some seed lets through is rep
 seeds that miss it: a bug caught only by luck is not caught.
 """
 
+import contextlib
 import functools
 import tempfile
 from dataclasses import dataclass, field
@@ -122,10 +123,11 @@ def _with_solution_verdicts(results, solution):
     return {**results, "tests": tests, "score": sum(t.get("score", 0) for t in tests)}
 
 
-def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None):
+def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None, slots=None):
     """Grade solution, starter and mutants, each under every seed (None: the fixed examples); returns
     the list of :class:`Graded` with problems filled in. ``on_start(count)`` and ``on_done()`` report
-    progress; ``grade`` stands in for the real grader (see :class:`runner.Runner`)."""
+    progress; ``grade`` stands in for the real grader (see :class:`runner.Runner`); ``slots``, a
+    semaphore, bounds the gradings at once when several assignments are verified together."""
     seeds = list(dict.fromkeys(seeds)) or [None]
     with tempfile.TemporaryDirectory(prefix=f"nnhw-verify-{assignment.id}-") as temp:
         temp = Path(temp)
@@ -142,7 +144,10 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
 
         with Runner(assignment, jobs, grade) as runner:
             def run(item):
-                subject, seed = item
+                with slots or contextlib.nullcontext():
+                    grade_one(*item)
+
+            def grade_one(subject, seed):
                 replaying = seed in recorded or subject.kind == "mutant"
                 option = "replay_examples" if replaying else "record_examples" if subject.kind == "solution" else None
                 grade_it = functools.partial(runner.grade, uploads[subject.name], temp / f"{subject.name}.{seed}.json",
