@@ -104,6 +104,26 @@ def _globals_written(tree):
     return {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
 
 
+def _uses(assignment):
+    """``{top-level name of the solution's files (and the given ones): the names its code refers to}``."""
+    uses = {}
+    for source in [*assignment.solution_files().values(), *assignment.given_files().values()]:
+        tree = ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
+        for statement in tree.body:
+            for name in _defined(statement) or ():
+                uses.setdefault(name, set()).update(
+                    node.id if isinstance(node, ast.Name) else node.attr
+                    for node in ast.walk(statement) if isinstance(node, (ast.Name, ast.Attribute)))
+    return uses
+
+
+def submission_names(assignment):
+    """The top-level names the solution's files (and the given ones) define: what :func:`affected_names`
+    can speak for. A test that calls anything else (a helper of the grader's that runs in the worker
+    and calls the student's code by name) may reach any of it."""
+    return set(_uses(assignment))
+
+
 def affected_names(assignment, mutant):
     """The top-level names of the submission that may behave differently in ``mutant``: the names its code
     binds, and every function or class of the solution that refers to one of them, directly or through
@@ -122,15 +142,7 @@ def affected_names(assignment, mutant):
             return None
         changed |= names - {name for name, what in _imports(statement).items() if imported.get(name) == what}
     changed |= _globals_written(code)
-    uses = {}  # top-level name -> the names its code refers to
-    for source in [*assignment.solution_files().values(), *assignment.given_files().values()]:
-        tree = ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
-        for statement in tree.body:
-            for name in _defined(statement) or ():
-                uses.setdefault(name, set()).update(
-                    node.id if isinstance(node, ast.Name) else node.attr
-                    for node in ast.walk(statement) if isinstance(node, (ast.Name, ast.Attribute)))
-        changed |= _globals_written(tree) & changed
+    uses = _uses(assignment)
     while True:
         more = {name for name, refers in uses.items() if name not in changed and refers & changed}
         if not more:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grader import examples_key
-from .mutants import affected_names, load_mutants, write_mutant_submission
+from .mutants import affected_names, load_mutants, submission_names, write_mutant_submission
 from .replay import load_calls
 from .runner import Runner
 
@@ -103,14 +103,16 @@ def judge(graded, max_score):
 def _selection(assignment, mutant, examples, seed):
     """A pytest ``-k`` expression for the tests that may fail for ``mutant``: those that called, in the
     solution's recorded run, a function the mutant may change (see :func:`mutants.affected_names`),
-    and those that called nothing there. A test that calls only unchanged functions gets the same
+    anything that analysis cannot speak for (the grader's helpers in the worker), or nothing. A test that calls only unchanged functions gets the same
     answers from them as from the solution, so it passes as the solution's run did. "" for all tests."""
     calls = load_calls(examples, examples_key(assignment, seed))
     affected = affected_names(assignment, mutant)
     if not calls or affected is None:
         return ""
+    known = submission_names(assignment)
     tests = [spec.name for spec in assignment.config.tests]
-    selected = [name for name in tests if not calls.get(name) or set(calls[name]) & affected]
+    selected = [name for name in tests
+                if not calls.get(name) or set(calls[name]) - known or set(calls[name]) & affected]
     return "" if len(selected) == len(tests) else " or ".join(selected)  # none selected: all, to be safe
 
 

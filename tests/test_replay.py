@@ -4,6 +4,7 @@ cannot know. First on a toy property run by hypothesis directly, then through th
 
 import functools
 import textwrap
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -13,6 +14,7 @@ from autograder import replay
 from autograder.course import Course
 from autograder.mutants import affected_names, load_mutant, load_mutants, write_mutant_submission
 from autograder.runner import Runner
+from autograder.grader import examples_key
 from autograder.verify import _selection, _with_solution_verdicts
 
 NO_SHRINK = tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
@@ -256,3 +258,19 @@ def test_what_a_mutant_may_change_follows_the_references_between_functions(tmp_p
     assert affected("def square(x):\n    global SCALE\n    SCALE = 5\n    return x * x\n") == \
         ["SCALE", "double", "octuple", "quadruple", "square"]
     assert affected("print('imported')\n") is None  # code that runs on import: anything may differ
+
+    # which tests verify grades the mutant on, from what each test called in the solution's run
+    (course / "assignments" / "toy" / "tests").mkdir()
+    assignment.config = replace(assignment.config, tests=tuple(
+        replace(assignment.config.tests[0], name=name) for name in
+        ("test_doubles", "test_squares", "test_octuples", "test_through_a_helper", "test_static")))
+    recording = tmp_path / "examples.pickle"
+    replay.Recorder().save(recording, examples_key(assignment), calls={
+        "test_doubles": ["double"], "test_squares": ["square"], "test_octuples": ["octuple"],
+        "test_through_a_helper": ["run_helper"], "test_static": []})
+    mutant = load_mutant(tmp_path / "m.py")
+    (tmp_path / "m.py").write_text("# target: toy.py\n# caught-by: double\ndef double(x):\n    return x\n")
+    assert _selection(assignment, load_mutant(tmp_path / "m.py"), recording, None).split(" or ") == \
+        ["test_doubles", "test_octuples", "test_through_a_helper", "test_static"]
+    assert mutant  # (the last mutant, code run on import: every test)
+    assert _selection(assignment, mutant, recording, None) == ""
