@@ -35,13 +35,18 @@ def _pytest_args(assignment, keyword=None):
     return args
 
 
+#: the engine's modules that decide what hypothesis draws: the strategies, the settings, the recording
+DRAWING_MODULES = ("strategies.py", "plugin.py", "replay.py")
+
+
 def examples_key(assignment, seed=None):
-    """What the examples drawn depend on: the graded tests and the engine's strategies (their source),
-    the example budgets, the seed and the versions of hypothesis, numpy and torch. Not the solution: what
-    hypothesis draws for a test that passes does not depend on the code under test. A recording made
-    under another key is not replayed."""
+    """What the examples drawn depend on: the graded tests and the engine's :data:`DRAWING_MODULES` (their
+    source), the example budgets, the seed and the versions of hypothesis, numpy and torch. Not the
+    solution: what hypothesis draws for a test that passes does not depend on the code under test. A
+    recording made under another key is not replayed."""
     digest = hashlib.sha256()
-    sources = sorted(assignment.tests_dir.rglob("*.py")) + sorted(Path(__file__).parent.glob("*.py"))
+    engine = Path(__file__).parent
+    sources = sorted(assignment.tests_dir.rglob("*.py")) + [engine / name for name in DRAWING_MODULES]
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     budgets = sorted((t.name, t.max_examples) for t in assignment.config.tests)

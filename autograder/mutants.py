@@ -104,30 +104,42 @@ def _globals_written(tree):
     return {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
 
 
+def _referred(node):
+    """The names a piece of code refers to: as names, as attributes, and as strings (a helper of the
+    grader's in the worker finds the student's functions by name: ``getattr(module, "fit")``)."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            yield child.id
+        elif isinstance(child, ast.Attribute):
+            yield child.attr
+        elif isinstance(child, ast.Constant) and isinstance(child.value, str) and child.value.isidentifier():
+            yield child.value
+
+
 def _uses(assignment):
-    """``{top-level name of the solution's files (and the given ones): the names its code refers to}``."""
+    """``{top-level name: the names its code refers to}`` over the solution's files, the given ones and
+    the grader's helpers that run in the worker ([assignment] worker_modules)."""
     uses = {}
-    for source in [*assignment.solution_files().values(), *assignment.given_files().values()]:
+    for source in [*assignment.solution_files().values(), *assignment.given_files().values(),
+                   *assignment.worker_module_files().values()]:
         tree = ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
         for statement in tree.body:
             for name in _defined(statement) or ():
-                uses.setdefault(name, set()).update(
-                    node.id if isinstance(node, ast.Name) else node.attr
-                    for node in ast.walk(statement) if isinstance(node, (ast.Name, ast.Attribute)))
+                uses.setdefault(name, set()).update(_referred(statement))
     return uses
 
 
 def submission_names(assignment):
-    """The top-level names the solution's files (and the given ones) define: what :func:`affected_names`
-    can speak for. A test that calls anything else (a helper of the grader's that runs in the worker
-    and calls the student's code by name) may reach any of it."""
+    """The top-level names :func:`affected_names` can speak for: those the solution's files, the given
+    ones and the grader's worker helpers define. A test that calls anything else may reach anything."""
     return set(_uses(assignment))
 
 
 def affected_names(assignment, mutant):
     """The top-level names of the submission that may behave differently in ``mutant``: the names its code
-    binds, and every function or class of the solution that refers to one of them, directly or through
-    another (the files taken as one namespace: more than needed, never less). None when the mutant's
+    binds, and every function or class that refers to one of them, directly or through another (the
+    files taken as one namespace: more than needed). A name it misses could only hide a failure from
+    verify (a test not run keeps the solution's pass), never make a mutant look caught. None when the mutant's
     code does more than define names (it runs statements on import), and anything may differ."""
     try:
         code = ast.parse(mutant.code)
