@@ -131,7 +131,8 @@ def worker_cost(assignment_id):
     if done.returncode != 0:
         return {"ratio": f"failed: {done.stderr.strip().splitlines()[-1:]}"}
     row = json.loads(done.stdout.splitlines()[-1])
-    return {k: row[k] for k in ("ratio", "round_trip_ms", "calls") if k in row} or {"ratio": row.get("in_process")}
+    keys = ("drawn_ratio", "replayed_ratio", "round_trip_ms", "calls")
+    return {k: row[k] for k in keys if k in row} or {"ratio": row.get("in_process")}
 
 
 def batch(assignment_id, count):

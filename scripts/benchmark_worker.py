@@ -6,14 +6,16 @@
 In-process mode exists only here, for this measurement: the graded tests' calls go straight to
 the reference module imported into this process (arguments deep-copied, as the channel would),
 so the difference between the two runs is the worker's channel and process. Both runs draw the
-same examples (derandomized) and must give the same score. Prints, per assignment, both wall
-times, their ratio, the number of calls and the round trip per call.
+same examples (derandomized) and must give the same score; then both again, replaying the
+solution's recorded examples as the bundle does. Prints, per assignment, the wall times, their
+ratios (drawn and replayed), the number of calls and the round trip per call.
 """
 
 import argparse
 import copy
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,31 +83,44 @@ class _InProcess:
         Session.request = self.original
 
 
-def measure(assignment):
-    # a first grading warms the imports and the file cache, so neither timed run pays them
-    grader.grade(assignment, assignment.solution_dir, keyword=assignment.config.tests[0].name)
+def _timed_grades(assignment, **options):
+    """Grade the solution through the worker, then in-process; ``(through worker, in process, seconds of
+    each, the worker's channel, the in-process calls)``."""
     with _Timed() as channel:
         started = time.perf_counter()
-        through_worker = grader.grade(assignment, assignment.solution_dir)
+        through_worker = grader.grade(assignment, assignment.solution_dir, **options)
         worker_s = time.perf_counter() - started
-    try:
-        with _InProcess() as local:
-            started = time.perf_counter()
-            in_process = grader.grade(assignment, assignment.solution_dir)
-            local_s = time.perf_counter() - started
-    except NotImplementedError as exc:
-        return {"assignment": assignment.id, "worker_s": round(worker_s, 2), "in_process": f"n/a ({exc})"}
+    with _InProcess() as local:
+        started = time.perf_counter()
+        in_process = grader.grade(assignment, assignment.solution_dir, **options)
+        local_s = time.perf_counter() - started
     if in_process["score"] != through_worker["score"]:
         raise SystemExit(f"{assignment.id}: in-process score {in_process['score']} != worker's "
                          f"{through_worker['score']}:\n{json.dumps(in_process, indent=1)[:3000]}")
-    return {
-        "assignment": assignment.id,
-        "worker_s": round(worker_s, 2),
-        "in_process_s": round(local_s, 2),
-        "ratio": round(worker_s / local_s, 2),
-        "calls": channel.calls,
-        "round_trip_ms": round(1000 * (channel.seconds - local.seconds) / max(channel.calls, 1), 3),
-    }
+    return worker_s, local_s, channel, local
+
+
+def measure(assignment):
+    """Both ways with the examples drawn (nnhw grade), then both replaying the solution's recorded
+    examples (Gradescope's bundle, grade-batch, verify): without hypothesis's drawing, the channel is
+    a larger share of what is left."""
+    with tempfile.TemporaryDirectory() as temp:
+        recording = Path(temp) / "examples.pickle"
+        # a first grading warms the imports and the file cache, and records the examples
+        grader.grade(assignment, assignment.solution_dir, record_examples=recording)
+        try:
+            drawn = _timed_grades(assignment)
+            replayed = _timed_grades(assignment, replay_examples=recording)
+        except NotImplementedError as exc:
+            return {"assignment": assignment.id, "in_process": f"n/a ({exc})"}
+    row = {"assignment": assignment.id}
+    for label, (worker_s, local_s, channel, local) in (("drawn", drawn), ("replayed", replayed)):
+        row.update({f"{label}_worker_s": round(worker_s, 2), f"{label}_in_process_s": round(local_s, 2),
+                    f"{label}_ratio": round(worker_s / local_s, 2)})
+    worker_s, local_s, channel, local = replayed
+    row.update({"ratio": row["drawn_ratio"], "calls": channel.calls,
+                "round_trip_ms": round(1000 * (channel.seconds - local.seconds) / max(channel.calls, 1), 3)})
+    return row
 
 
 def main():

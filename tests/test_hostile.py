@@ -49,7 +49,8 @@ from autograder.sandbox import worker as sandbox_worker
 from autograder.results import validate
 from fake_gradescope import make_container, run_autograder
 
-pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
+# grades, or builds, an assignment (the grader imports torch); one xdist worker grades every case, once
+pytestmark = [pytest.mark.needs_torch, pytest.mark.xdist_group("hostile")]
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"
