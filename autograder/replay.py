@@ -87,17 +87,22 @@ class _ReplayData:
 
 
 @contextlib.contextmanager
-def _seeded_globals():
-    """What hypothesis does around every example: the global ``random`` and numpy's global generator
-    seeded with 0, and put back afterwards (a test body that uses them sees the same numbers)."""
+def _global_generators():
+    """Around a test's replay, as hypothesis around each of its examples: the global ``random`` and numpy's
+    global generator are put back as they were afterwards; :func:`_seed_globals` seeds them."""
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    random.seed(0)
-    np.random.seed(0)
     try:
         yield
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
+
+
+def _seed_globals():
+    """What hypothesis does before every example: a test body that draws from the global ``random`` or
+    numpy's global generator sees the same numbers in every example, and in a replay."""
+    random.seed(0)
+    np.random.seed(0)
 
 
 class Recorder:
@@ -172,18 +177,19 @@ def replay(examples, inner, fixtures):
 
     Returns when every example passes; raises the first failure as the test raised it, or
     :class:`ReplayDiverged` when the test no longer matches its recording."""
-    for example in examples:
-        kwargs = pickle.loads(example.kwargs)
-        data = None
-        for key, value in kwargs.items():
-            if isinstance(value, _Data):
-                kwargs[key] = data = _ReplayData(example.draws)
-        try:
-            with _seeded_globals():
+    with _global_generators():
+        for example in examples:
+            kwargs = pickle.loads(example.kwargs)
+            data = None
+            for key, value in kwargs.items():
+                if isinstance(value, _Data):
+                    kwargs[key] = data = _ReplayData(example.draws)
+            _seed_globals()
+            try:
                 inner(**fixtures, **kwargs)
-        except _Discarded:
-            continue
-        except HypothesisException as exc:
-            raise ReplayDiverged(f"{type(exc).__name__}: {exc}") from exc
-        if data is not None and data.used != len(example.draws):
-            raise ReplayDiverged(f"the test drew {data.used} values, the recording holds {len(example.draws)}")
+            except _Discarded:
+                continue
+            except HypothesisException as exc:
+                raise ReplayDiverged(f"{type(exc).__name__}: {exc}") from exc
+            if data is not None and data.used != len(example.draws):
+                raise ReplayDiverged(f"the test drew {data.used} values, the recording holds {len(example.draws)}")

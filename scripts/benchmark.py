@@ -70,7 +70,7 @@ def bundle_container(assignment_id, folder):
     assignment = Course(ROOT).assignment(assignment_id)
     bundle = deterministic_zip(Path(folder) / "bundle.zip", bundle_tree(assignment, recorded_examples(assignment)))
     root = make_container(folder, bundle, assignment.solution_dir)
-    command = ["env", f"AUTOGRADER_ROOT={root}", f"NNHW_PYTHON={sys.executable}", "-u", "NNHW_COURSE_ROOT",
+    command = ["env", "-u", "NNHW_COURSE_ROOT", f"AUTOGRADER_ROOT={root}", f"NNHW_PYTHON={sys.executable}",
                str(root / "run_autograder")]
     return command, root / "results" / "results.json"
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import grader, sandbox  # noqa: E402
 from autograder.course import Course  # noqa: E402
+from autograder.protocol import Answer  # noqa: E402
 from autograder.student import Session, StudentCodeError  # noqa: E402
 
 
@@ -74,7 +75,7 @@ class _InProcess:
             finally:
                 timed.calls += 1
                 timed.seconds += time.perf_counter() - started
-            return {"result": result, "mutated": []}
+            return Answer(result=result)
 
         Session.request = request
         return self

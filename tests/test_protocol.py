@@ -48,34 +48,51 @@ def test_values_that_are_not_data_are_refused(value, what):
         protocol.pack({"ok": True}, value)
 
 
+def frame(header, payload=b""):
+    return protocol._HEADER.pack(len(header)) + header + payload
+
+
 def test_pickled_payload_is_never_unpickled():
     class Boom:
         def __reduce__(self):
             return (print, ("pwned",))
 
     evil = pickle.dumps(Boom())
-    header = b'{"ok": true, "value": {"__ndarray__": 0}, "blobs": [1]}'
-    frame = protocol._HEADER.pack(len(header)) + header + protocol._HEADER.pack(len(evil)) + evil
-    with pytest.raises(protocol.ProtocolError, match="not a plain .npy"):
-        protocol.unpack(io.BytesIO(frame).read)
-    object_npy = io.BytesIO()
-    np.save(object_npy, np.array([Boom()], dtype=object), allow_pickle=True)
-    blob = object_npy.getvalue()
-    frame = protocol._HEADER.pack(len(header)) + header + protocol._HEADER.pack(len(blob)) + blob
-    with pytest.raises(protocol.ProtocolError):
-        protocol.unpack(io.BytesIO(frame).read)
+    for dtype in ("|O", "|V8", "<f8x", "object"):  # an object array, a record, junk: refused before any read
+        header = f'{{"value": {{"__ndarray__": 0}}, "arrays": [["{dtype}", [{len(evil)}]]], "blobs": [{len(evil)}]}}'
+        with pytest.raises(protocol.ProtocolError, match="not a plain numeric array"):
+            protocol.unpack(io.BytesIO(frame(header.encode(), evil)).read)
 
 
 def test_oversized_and_malformed_messages_are_refused():
     huge = protocol._HEADER.pack(protocol.MAX_MESSAGE_BYTES + 1)
     with pytest.raises(protocol.ProtocolError, match="header"):
         protocol.unpack(io.BytesIO(huge).read)
-    junk = b"not json"
     with pytest.raises(protocol.ProtocolError, match="not JSON"):
-        protocol.unpack(io.BytesIO(protocol._HEADER.pack(len(junk)) + junk).read)
-    bad_ref = b'{"value": {"__ndarray__": 3}, "blobs": []}'
+        protocol.unpack(io.BytesIO(frame(b"not json")).read)
+    bad_ref = b'{"value": {"__ndarray__": 3}, "arrays": [], "blobs": []}'
     with pytest.raises(protocol.ProtocolError, match="missing array"):
-        protocol.unpack(io.BytesIO(protocol._HEADER.pack(len(bad_ref)) + bad_ref).read)
+        protocol.unpack(io.BytesIO(frame(bad_ref)).read)
+    short = b'{"value": {"__ndarray__": 0}, "arrays": [["<f8", [2, 2]]], "blobs": [8]}'
+    with pytest.raises(protocol.ProtocolError, match="cannot be 8 bytes"):
+        protocol.unpack(io.BytesIO(frame(short, bytes(8))).read)
+    for sizes in ('["8"]', "[-1]", "[8, 8]", f"[{protocol.MAX_MESSAGE_BYTES + 1}]"):
+        header = f'{{"value": null, "arrays": [["<f8", [1]]], "blobs": {sizes}}}'.encode()
+        with pytest.raises(protocol.ProtocolError):
+            protocol.unpack(io.BytesIO(frame(header, bytes(8))).read)
+
+
+@pytest.mark.parametrize("value", [
+    np.array(3.5), np.float32(1.25), np.arange(12.0).reshape(3, 4).T, np.zeros((0, 3)),
+    np.array([1, 2], dtype=">i4"), np.array([True, False]), np.arange(4, dtype=np.complex128),
+    np.full((2, 1, 3), np.nan, dtype=np.float16)])
+def test_arrays_come_back_with_their_dtype_shape_and_values(value):
+    """0-d arrays stay 0-d and numpy scalars stay scalars (a ``.npy`` of a contiguous copy made them 1-d)."""
+    _, back = protocol.unpack(io.BytesIO(protocol.pack({"ok": True}, value)).read)
+    assert type(back) is type(value) and np.shape(back) == np.shape(value) and np.asarray(back).dtype == value.dtype
+    assert np.array_equal(back, value, equal_nan=value.dtype.kind == "f")
+    if isinstance(back, np.ndarray):
+        back[...] = 0  # writable, and not a view of the message
 
 
 def test_json_fixture_form_roundtrips_exactly():

@@ -95,6 +95,28 @@ def test_replay_fails_where_hypothesis_fails_on_the_same_example(name):
         assert failure is None
 
 
+def test_a_test_body_sees_the_global_generators_it_sees_under_hypothesis():
+    import random
+
+    import numpy as np
+
+    seen = []
+
+    @GRADING
+    @given(n=st.integers(0, 1000))
+    def uses_globals(n):
+        seen.append((n, random.random(), float(np.random.rand())))
+
+    recorder, inner = replay.Recorder(), uses_globals.hypothesis.inner_test
+    uses_globals.hypothesis.inner_test = recorder.wrap("t", set(), inner)
+    before = random.getstate()
+    uses_globals()
+    drawn, seen[:] = list(seen), []
+    replay.replay(recorder.examples["t"], inner, {})
+    assert seen == drawn and len(drawn) > 10
+    assert random.getstate() == before  # and left as they were, as hypothesis leaves them
+
+
 def test_a_test_that_draws_differently_gives_up_instead_of_guessing():
     examples = recorded()
 
