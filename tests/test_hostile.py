@@ -197,7 +197,7 @@ def _grade_one(name, spec, bundle_dir, port):
     return Graded(name, base, root, results, seconds, process, started, time.monotonic(), env)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
 def listener():
     """A TCP port on 127.0.0.1 that student code may try to reach (network isolation)."""
     server = socket.socket()
@@ -208,7 +208,7 @@ def listener():
     server.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
 def course_copy():
     """A world-readable copy of the course (solutions included) elsewhere on the machine, as an instructor's
     checkout in /tmp or /opt would be: what a stealing submission looks for."""
@@ -220,7 +220,7 @@ def course_copy():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
 def graded(request, bundle_dir, listener, course_copy):
     """Every selected case, graded concurrently: ``{test node name: Graded or the exception}``."""
     if not AS_ROOT:
@@ -624,7 +624,7 @@ def test_monkeypatching_numpy_pytest_unittest_hypothesis(run, baseline):
 # Forged answers (five functions) and answers right only some of the time (sigmoid), in one run.
 UNTRUSTWORTHY = {
     "softmax": r"sent an answer out of turn",
-    "mse_loss": r"sent something that is not plain data \(not a plain \.npy array",
+    "mse_loss": r"sent something that is not plain data \(not a plain numeric array",
     "tanh": r"sent something that is not plain data \(a tensor of dtype 'load'",
     "binary_cross_entropy": r"returned an answer whose description is larger than 8 MB",
     "cross_entropy": r"returned an answer larger than 64 MB",
@@ -779,7 +779,7 @@ def _grade_as_user(name, files, env, port):
     return GradedAsUser(name, base, beacon, results, process, env)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
 def graded_as_user(listener, course_copy):
     if not AS_ROOT:
         pytest.skip("switching to an ordinary user's uid needs root")

@@ -1,8 +1,7 @@
 # Cheating: answers forged straight onto the worker's answer channel, bypassing the worker:
-# a well-formed "correct-looking" answer out of turn, a pickled numpy object array whose
+# a well-formed "correct-looking" answer out of turn, a pickle said to be an object array, whose
 # unpickling would run code in the grader, a tensor of a made-up dtype (with the right
 # sequence number, stolen from the worker's own frame), and answers far too large.
-import io as _io
 import json as _json
 import struct as _struct
 import sys as _sys
@@ -24,7 +23,7 @@ def _seq():
 
 def _send(header, blobs=()):
     data = _json.dumps(header).encode()
-    out = _struct.pack("!Q", len(data)) + data + b"".join(_struct.pack("!Q", len(b)) + b for b in blobs)
+    out = _struct.pack("!Q", len(data)) + data + b"".join(blobs)
     view = memoryview(out)
     while view:
         view = view[_h_os.write(_ANSWER_FD, view):]
@@ -36,26 +35,24 @@ class _Boom:
 
 
 def softmax(z):  # a well-formed answer, but without the sequence number of the request
-    _send({"ok": True, "value": {"__dict__": {"result": 0.5, "mutated": []}}, "blobs": []})
+    _send({"ok": True, "value": {"__dict__": {"result": 0.5, "mutated": []}}, "arrays": [], "blobs": []})
     _time.sleep(5)
 
 
-def mse_loss(y_hat, y):  # a pickle inside a .npy blob
-    buffer = _io.BytesIO()
-    _np.save(buffer, _np.array([_Boom()], dtype=object), allow_pickle=True)
-    blob = buffer.getvalue()
+def mse_loss(y_hat, y):  # a pickle, said to be an array of objects
+    import pickle as _pickle
+
+    blob = _pickle.dumps(_np.array([_Boom()], dtype=object))
     _send({"ok": True, "seq": _seq(), "value": {"__dict__": {"result": {"__ndarray__": 0}, "mutated": []}},
-           "blobs": [len(blob)]}, [blob])
+           "arrays": [["|O", [len(blob) // 8]]], "blobs": [len(blob)]}, [blob])
     _time.sleep(5)
 
 
 def tanh(z):  # a tensor of a dtype that is really some other torch attribute
-    buffer = _io.BytesIO()
-    _np.save(buffer, _np.zeros(3), allow_pickle=False)
-    blob = buffer.getvalue()
+    blob = _np.zeros(3).tobytes()
     _send({"ok": True, "seq": _seq(), "value": {"__dict__": {"result": {
         "__tensor__": 0, "dtype": "load", "device": "cpu", "requires_grad": False}, "mutated": []}},
-        "blobs": [len(blob)]}, [blob])
+        "arrays": [["<f8", [3]]], "blobs": [len(blob)]}, [blob])
     _time.sleep(5)
 
 
@@ -66,8 +63,8 @@ def binary_cross_entropy(y_hat, y):  # a JSON header said to be 100 MB long
 
 def cross_entropy(y_hat, y):  # a valid header, then a blob said to be 200 MB, streamed
     header = _json.dumps({"ok": True, "seq": _seq(), "value": {"__dict__": {"result": {"__ndarray__": 0}}},
-                          "blobs": [200 << 20]}).encode()
-    _h_os.write(_ANSWER_FD, _struct.pack("!Q", len(header)) + header + _struct.pack("!Q", 200 << 20))
+                          "arrays": [["<f8", [(200 << 20) // 8]]], "blobs": [200 << 20]}).encode()
+    _h_os.write(_ANSWER_FD, _struct.pack("!Q", len(header)) + header)
     chunk = b"\0" * (1 << 20)
     for _ in range(200):
         _h_os.write(_ANSWER_FD, chunk)

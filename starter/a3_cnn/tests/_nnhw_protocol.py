@@ -2,9 +2,10 @@
 
 This module is deliberately standalone (standard library and numpy; torch only when a
 tensor is actually encoded or decoded) because it is copied next to the worker script and
-into students' starter folders. Nothing here ever unpickles: arrays travel in ``.npy`` form
-and are read with ``allow_pickle=False``; everything else is plain JSON with a few tagged
-objects (tuples, arrays, tensors, non-finite floats).
+into students' starter folders. Nothing here ever unpickles: an array travels as its raw bytes,
+described in the JSON by a numeric dtype and a shape that must agree with them (no ``.npy``
+header to parse for each of a grading's thousands of small arrays); everything else is plain
+JSON with a few tagged objects (tuples, arrays, tensors, non-finite floats).
 
 The conversation's vocabulary is defined here once: what the grader asks (:class:`Op`), the
 fields of a request and of a reply, the kinds of failure the worker reports (:class:`ErrorKind`)
@@ -16,6 +17,7 @@ import enum
 import io
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any, List, Optional, TypedDict
@@ -191,20 +193,39 @@ def npy_to_array(blob):
         raise ProtocolError(f"not a plain .npy array ({exc})") from None
 
 
+#: the dtypes an array may travel in: numeric and boolean, any byte order, never objects or records
+_ARRAY_DTYPE = re.compile(r"[<>|=](?:[iufc]\d{1,2}|b1)")
+_MAX_DIMENSIONS = 32
+
+
+def _array(descr, blob):
+    """The array a ``[dtype, shape]`` descriptor and its raw bytes make, after checking they agree."""
+    if not (isinstance(descr, list) and len(descr) == 2 and isinstance(descr[0], str)
+            and _ARRAY_DTYPE.fullmatch(descr[0]) and isinstance(descr[1], list) and len(descr[1]) <= _MAX_DIMENSIONS
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in descr[1])):
+        raise ProtocolError(f"not a plain numeric array: {str(descr)[:80]}")
+    dtype = np.dtype(descr[0])
+    if math.prod(descr[1]) * dtype.itemsize != len(blob):
+        raise ProtocolError(f"an array of {descr[0]} {tuple(descr[1])} cannot be {len(blob)} bytes")
+    return np.frombuffer(blob, dtype).reshape(descr[1]).copy()
+
+
 def pack(message, value=None):
-    """Frame ``message`` (a JSON dict) plus an encoded ``value`` as bytes."""
-    blobs = []
+    """Frame ``message`` (a JSON dict) plus an encoded ``value`` as bytes: the JSON's size, the JSON (with
+    each array's dtype and shape), then the arrays' raw bytes one after the other."""
+    arrays, blobs = [], []
 
     def put(array):
-        blobs.append(array_to_npy(array))
+        arrays.append([array.dtype.str, list(array.shape)])
+        blobs.append(array.tobytes(order="C"))
         return len(blobs) - 1
 
     message = dict(message)
     if value is not None or "value" not in message:
         message["value"] = encode(value, put)
-    message["blobs"] = [len(b) for b in blobs]
+    message["arrays"], message["blobs"] = arrays, [len(b) for b in blobs]
     header = json.dumps(message, allow_nan=False).encode()
-    return b"".join([_HEADER.pack(len(header)), header] + [_HEADER.pack(len(b)) + b for b in blobs])
+    return b"".join([_HEADER.pack(len(header)), header, *blobs])
 
 
 def read_exact(read, size):
@@ -219,7 +240,8 @@ def read_exact(read, size):
 
 
 def unpack(read, make_tensor=None):
-    """Read one framed message with ``read(n)``; returns ``(message, value)``."""
+    """Read one framed message with ``read(n)``; returns ``(message, value)``. Three reads: the size, the
+    JSON, and all the arrays' bytes at once."""
     (size,) = _HEADER.unpack(read_exact(read, _HEADER.size))
     if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message header of {size} bytes")
@@ -227,15 +249,16 @@ def unpack(read, make_tensor=None):
         message = json.loads(read_exact(read, size))
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"message is not JSON ({exc})") from None
-    if not isinstance(message, dict) or not isinstance(message.get("blobs"), list):
-        raise ProtocolError("message is not a JSON object with a list of blobs")
-    total, arrays = 0, []
-    for _ in message["blobs"]:
-        (blob_size,) = _HEADER.unpack(read_exact(read, _HEADER.size))
-        total += blob_size
-        if total > MAX_MESSAGE_BYTES:
-            raise ProtocolError(f"message of more than {MAX_MESSAGE_BYTES} bytes")
-        arrays.append(npy_to_array(read_exact(read, blob_size)))
+    sizes, descrs = (message.get("blobs"), message.get("arrays")) if isinstance(message, dict) else (None, None)
+    if not (isinstance(sizes, list) and isinstance(descrs, list) and len(sizes) == len(descrs)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes)):
+        raise ProtocolError("message is not a JSON object with its arrays' descriptions and sizes")
+    if sum(sizes) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of more than {MAX_MESSAGE_BYTES} bytes")
+    data, arrays, start = read_exact(read, sum(sizes)), [], 0
+    for descr, blob_size in zip(descrs, sizes):
+        arrays.append(_array(descr, data[start:start + blob_size]))
+        start += blob_size
 
     def get(ref):
         if not isinstance(ref, int) or not 0 <= ref < len(arrays):
