@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -26,13 +27,13 @@ def test_starter_is_current(course):
 
 
 def test_stale_starter_is_detected(course, tmp_path):
+    """On a copy of starter/ (the tests run in parallel: the real one is another test's to read)."""
     assignment = course.assignment("a1_forward")
-    original = (assignment.starter_dir / "forward.py").read_bytes()
-    try:
-        (assignment.starter_dir / "forward.py").write_bytes(original + b"# edited\n")
-        assert stale_files(assignment) == ["forward.py"]
-    finally:
-        (assignment.starter_dir / "forward.py").write_bytes(original)
+    assignment.starter_dir = Path(shutil.copytree(assignment.starter_dir, tmp_path / "starter"))
+    assert stale_files(assignment) == []
+    (assignment.starter_dir / "forward.py").write_bytes((assignment.starter_dir / "forward.py").read_bytes()
+                                                        + b"# edited\n")
+    assert stale_files(assignment) == ["forward.py"]
 
 
 def test_zips_are_byte_identical(course, tmp_path):
