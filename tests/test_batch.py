@@ -55,7 +55,6 @@ def graded_class(a1, tmp_path_factory):
                            seconds=time.monotonic() - started)
 
 
-@pytest.mark.xdist_group("graded_class")  # the class is graded once, by one worker
 def test_batch_writes_gradebook_report_and_every_students_results(a1, graded_class):
     out = graded_class.out
     assert (out / "gradebook.csv").is_file() and (out / "report.html").is_file()
@@ -72,7 +71,6 @@ def test_batch_writes_gradebook_report_and_every_students_results(a1, graded_cla
         assert float(row["max_score"]) == a1.config.max_score
 
 
-@pytest.mark.xdist_group("graded_class")  # the class is graded once, by one worker
 def test_scores_are_what_each_submission_deserves(a1, graded_class):
     table = {row["student"]: row for row in read_csv(graded_class.out / "gradebook.csv")}
     for student, want in graded_class.expected.items():
@@ -89,7 +87,6 @@ def test_scores_are_what_each_submission_deserves(a1, graded_class):
     assert table["s11-ce-naive-log"]["test_cross_entropy_confident_predictions"] == "0"
 
 
-@pytest.mark.xdist_group("graded_class")  # the class is graded once, by one worker
 def test_report_draws_distribution_and_pass_rates(a1, graded_class):
     page = (graded_class.out / "report.html").read_text()
     charts = re.findall(r"<svg.*?</svg>", page, re.S)

@@ -49,8 +49,7 @@ from autograder.sandbox import worker as sandbox_worker
 from autograder.results import validate
 from fake_gradescope import make_container, run_autograder
 
-# grades, or builds, an assignment (the grader imports torch); one xdist worker grades every case, once
-pytestmark = [pytest.mark.needs_torch, pytest.mark.xdist_group("hostile")]
+pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -197,7 +196,7 @@ def _grade_one(name, spec, bundle_dir, port):
     return Graded(name, base, root, results, seconds, process, started, time.monotonic(), env)
 
 
-@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
+@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
 def listener():
     """A TCP port on 127.0.0.1 that student code may try to reach (network isolation)."""
     server = socket.socket()
@@ -208,7 +207,7 @@ def listener():
     server.close()
 
 
-@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
+@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
 def course_copy():
     """A world-readable copy of the course (solutions included) elsewhere on the machine, as an instructor's
     checkout in /tmp or /opt would be: what a stealing submission looks for."""
@@ -220,7 +219,7 @@ def course_copy():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
+@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
 def graded(request, bundle_dir, listener, course_copy):
     """Every selected case, graded concurrently: ``{test node name: Graded or the exception}``."""
     if not AS_ROOT:
@@ -779,7 +778,7 @@ def _grade_as_user(name, files, env, port):
     return GradedAsUser(name, base, beacon, results, process, env)
 
 
-@pytest.fixture(scope="session")  # once per run even if pytest leaves this module and comes back
+@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
 def graded_as_user(listener, course_copy):
     if not AS_ROOT:
         pytest.skip("switching to an ordinary user's uid needs root")
