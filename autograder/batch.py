@@ -75,17 +75,6 @@ def previous_results(path, submission, assignment_id):
     return results
 
 
-def record_examples(runner, assignment, folder, seed=None, timeout=None):
-    """Grade the reference solution, recording the examples drawn; the ``examples`` option that replays
-    them, or None when there is no solution here or its grading failed (the class is graded as usual)."""
-    path = Path(folder) / "examples.pickle"
-    if not assignment.solution_dir.is_dir():
-        return None
-    runner.grade(assignment.solution_dir, Path(folder) / RESULTS, timeout=timeout, seed=seed, shrink=False,
-                 examples={"record_examples": path})
-    return {"replay_examples": path} if path.is_file() else None
-
-
 def grade_batch(assignment, submissions, out_dir, jobs=None, regrade=False, timeout=DEFAULT_TIMEOUT_S,
                 on_start=None, on_done=None, grade=None, seed=None):
     """Grade every submission (``collect.Submission``) into ``out_dir``; returns their :class:`Outcome`
@@ -152,9 +141,10 @@ def grade_batch(assignment, submissions, out_dir, jobs=None, regrade=False, time
                 on_done(outcome)
 
     with Runner(assignment, jobs, grade) as runner, tempfile.TemporaryDirectory(prefix="nnhw-batch-") as temp:
+        recording = Path(temp) / "examples.pickle"
         examples = None
         if grade is None and len(pending) >= RECORD_FROM:  # a stand-in grader draws no examples
-            examples = record_examples(runner, assignment, Path(temp), seed, timeout)
+            examples = {"replay_examples": recording} if runner.record_examples(recording, seed, timeout) else None
         try:
             runner.each(pending, lambda submission: run(submission, runner), done, stopped=lambda: bool(broken))
         except BaseException:  # Ctrl-C: start nothing new; what was graded stays for the next run

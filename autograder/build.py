@@ -223,16 +223,13 @@ def recorded_examples(assignment):
     """The solution's examples, recorded for the bundle (see :mod:`.replay`): from the course's cache when
     the tests, engine and libraries are unchanged since the last verify or build, else by grading the
     solution once now. None when the solution cannot be graded here (the bundle then draws them)."""
-    import tempfile
-
     from .grader import examples_key
     from .runner import Runner
 
     path = assignment.examples_path(examples_key(assignment))
-    if not path.is_file() and assignment.solution_dir.is_dir():
-        with tempfile.TemporaryDirectory(prefix="nnhw-build-") as temp, Runner(assignment, 1) as runner:
-            runner.grade(assignment.solution_dir, Path(temp) / "results.json", shrink=False,
-                         examples={"record_examples": path})
+    if not path.is_file():
+        with Runner(assignment, 1) as runner:
+            runner.record_examples(path)
     return path.read_bytes() if path.is_file() else None
 
 

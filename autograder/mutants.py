@@ -116,37 +116,36 @@ def _referred(node):
             yield child.value
 
 
-def _uses(assignment):
+def _parsed(source):
+    """The syntax tree of a file of the course, its solution markers stripped."""
+    return ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
+
+
+def references(assignment):
     """``{top-level name: the names its code refers to}`` over the solution's files, the given ones and
-    the grader's helpers that run in the worker ([assignment] worker_modules)."""
+    the grader's helpers that run in the worker ([assignment] worker_modules). Its keys are the names
+    :func:`affected_names` can speak for: a test that calls anything else may reach anything."""
     uses = {}
     for source in [*assignment.solution_files().values(), *assignment.given_files().values(),
                    *assignment.worker_module_files().values()]:
-        tree = ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
-        for statement in tree.body:
+        for statement in _parsed(source).body:
             for name in _defined(statement) or ():
                 uses.setdefault(name, set()).update(_referred(statement))
     return uses
 
 
-def submission_names(assignment):
-    """The top-level names :func:`affected_names` can speak for: those the solution's files, the given
-    ones and the grader's worker helpers define. A test that calls anything else may reach anything."""
-    return set(_uses(assignment))
-
-
-def affected_names(assignment, mutant):
+def affected_names(assignment, mutant, uses=None):
     """The top-level names of the submission that may behave differently in ``mutant``: the names its code
     binds, and every function or class that refers to one of them, directly or through another (the
     files taken as one namespace: more than needed). A name it misses could only hide a failure from
     verify (a test not run keeps the solution's pass), never make a mutant look caught. None when the mutant's
-    code does more than define names (it runs statements on import), and anything may differ."""
+    code does more than define names (it runs statements on import), and anything may differ.
+    ``uses``: :func:`references` of the assignment, when the caller has it already."""
     try:
         code = ast.parse(mutant.code)
     except SyntaxError:
         return None
-    target = assignment.solution_files()[mutant.target]
-    imported = _imports(ast.parse(strip_markers(target.read_text(encoding="utf-8"), str(target))))
+    imported = _imports(_parsed(assignment.solution_files()[mutant.target]))
     changed = set()
     for statement in code.body:
         names = _defined(statement)
@@ -154,7 +153,7 @@ def affected_names(assignment, mutant):
             return None
         changed |= names - {name for name, what in _imports(statement).items() if imported.get(name) == what}
     changed |= _globals_written(code)
-    uses = _uses(assignment)
+    uses = references(assignment) if uses is None else uses
     while True:
         more = {name for name, refers in uses.items() if name not in changed and refers & changed}
         if not more:

@@ -186,13 +186,6 @@ def array_to_npy(array):
     return buffer.getvalue()
 
 
-def npy_to_array(blob):
-    try:
-        return np.load(io.BytesIO(blob), allow_pickle=False)
-    except Exception as exc:  # malformed or pickled payloads end here
-        raise ProtocolError(f"not a plain .npy array ({exc})") from None
-
-
 #: the dtypes an array may travel in: numeric and boolean, any byte order, never objects or records
 _ARRAY_DTYPE = re.compile(r"[<>|=](?:[iufc]\d{1,2}|b1)")
 _MAX_DIMENSIONS = 32

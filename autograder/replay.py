@@ -7,8 +7,10 @@ never on what the test did with them, until an example fails. So the examples th
 was shown are exactly the ones any submission is shown up to its first failing one, and a
 replayed test fails exactly when hypothesis's run would, on the same example.
 
-What keeps that true is checked, not assumed: a test is recorded only if every example ran to
-the end (no ``assume`` or filter rejected one, every value pickles), and a replay that
+What keeps that true is checked, not assumed: a test is recorded only if no example was
+rejected by the test itself (``assume``) or failed, and every value pickles (an example that
+hypothesis gave up on inside an ``st.data()`` draw is recorded as such and given up on there
+again); and a replay that
 disagrees with its recording (an ``st.data()`` draw with another label, a draw too many or too
 few, a hypothesis error such as ``note`` outside a test) gives up and lets hypothesis run the
 test itself. Hypothesis also runs a test whose replay failed when the failure is to be shrunk

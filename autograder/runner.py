@@ -175,6 +175,17 @@ class Runner:
             self._idle.append(zygote)
         return results
 
+    def record_examples(self, path, seed=None, timeout=None):
+        """Grade the reference solution, recording the examples hypothesis draws to ``path`` (see
+        :mod:`.replay`); whether they are there now (not when there is no solution here, or its grading
+        failed: the examples are then drawn as usual)."""
+        if not self.assignment.solution_dir.is_dir():
+            return False
+        with tempfile.TemporaryDirectory(prefix="nnhw-record-") as temp:
+            self.grade(self.assignment.solution_dir, Path(temp) / "results.json", timeout=timeout, seed=seed,
+                       shrink=False, examples={"record_examples": path})
+        return Path(path).is_file()
+
     def each(self, items, work, on_done=None, stopped=lambda: False):
         """``work(item)`` for every item, ``jobs`` at a time; the results in the items' order.
 

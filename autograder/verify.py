@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grader import examples_key
-from .mutants import affected_names, load_mutants, submission_names, write_mutant_submission
+from .mutants import affected_names, load_mutants, references, write_mutant_submission
 from .replay import load_calls
 from .runner import Runner
 
@@ -100,20 +100,31 @@ def judge(graded, max_score):
             graded.problems.append(message.format(seeds=_seed_note(seeds)))
 
 
-def _selection(assignment, mutant, examples, seed):
-    """A pytest ``-k`` expression for the tests that may fail for ``mutant``: those that called, in the
-    solution's recorded run, a function the mutant may change (see :func:`mutants.affected_names`),
-    anything that analysis cannot speak for (the grader's helpers in the worker), or nothing. A test that calls only unchanged functions gets the same
-    answers from them as from the solution, so it passes as the solution's run did. "" for all tests."""
-    calls = load_calls(examples, examples_key(assignment, seed))
-    affected = affected_names(assignment, mutant)
-    if not calls or affected is None:
-        return ""
-    known = submission_names(assignment)
-    tests = [spec.name for spec in assignment.config.tests]
-    selected = [name for name in tests
-                if not calls.get(name) or set(calls[name]) - known or set(calls[name]) & affected]
-    return "" if len(selected) == len(tests) else " or ".join(selected)  # none selected: all, to be safe
+class _Selection:
+    """Which tests verify grades each mutant on. What it reads (the solution's files, each recording's
+    calls) it reads once, not once per mutant and seed."""
+
+    def __init__(self, assignment):
+        self.assignment, self.uses = assignment, references(assignment)
+        self.known = set(self.uses)
+        self.tests = [spec.name for spec in assignment.config.tests]
+        self._calls = {}  # recording -> {test name: [names]}
+
+    def keyword(self, mutant, examples, key):
+        """A pytest ``-k`` expression for the tests that may fail for ``mutant``: those that called, in the
+        solution's run recorded at ``examples`` under ``key``, a function the mutant may change (see
+        :func:`mutants.affected_names`), anything that analysis cannot speak for (the grader's helpers in
+        the worker), or nothing. A test that calls only unchanged functions gets the same answers from
+        them as from the solution, so it passes as the solution's run did. "" for all tests."""
+        if examples not in self._calls:
+            self._calls[examples] = load_calls(examples, key)
+        calls = self._calls[examples]
+        affected = affected_names(self.assignment, mutant, self.uses)
+        if not calls or affected is None:
+            return ""
+        selected = [name for name in self.tests
+                    if not calls.get(name) or set(calls[name]) - self.known or set(calls[name]) & affected]
+        return "" if len(selected) == len(self.tests) else " or ".join(selected)  # none selected: all, to be safe
 
 
 def _with_solution_verdicts(results, solution):
@@ -141,8 +152,10 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
         runs = [(subject, seed) for subject in subjects for seed in seeds]
         if on_start:
             on_start(len(runs))
-        examples = {seed: assignment.examples_path(examples_key(assignment, seed), seed) for seed in seeds}
+        keys = {seed: examples_key(assignment, seed) for seed in seeds}
+        examples = {seed: assignment.examples_path(keys[seed], seed) for seed in seeds}
         recorded = {seed for seed, path in examples.items() if path.is_file()}
+        selection = _Selection(assignment)
 
         with Runner(assignment, jobs, grade) as runner:
             def run(item):
@@ -154,7 +167,7 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
                 option = "replay_examples" if replaying else "record_examples" if subject.kind == "solution" else None
                 grade_it = functools.partial(runner.grade, uploads[subject.name], temp / f"{subject.name}.{seed}.json",
                                              seed=seed, shrink=False, examples=option and {option: examples[seed]})
-                keyword = subject.kind == "mutant" and _selection(assignment, subject.mutant, examples[seed], seed)
+                keyword = subject.kind == "mutant" and selection.keyword(subject.mutant, examples[seed], keys[seed])
                 results = grade_it(keyword=keyword or None)
                 if keyword and (results.get("extra_data") or {}).get("aborted"):
                     results = grade_it()  # what went wrong in one test may have reached the others

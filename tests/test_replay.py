@@ -15,7 +15,7 @@ from autograder.course import Course
 from autograder.mutants import affected_names, load_mutant, load_mutants, write_mutant_submission
 from autograder.runner import Runner
 from autograder.grader import examples_key
-from autograder.verify import _selection, _with_solution_verdicts
+from autograder.verify import _Selection, _with_solution_verdicts
 
 NO_SHRINK = tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
 GRADING = settings(derandomize=True, database=None, max_examples=60, phases=NO_SHRINK, deadline=None,
@@ -217,7 +217,8 @@ def test_a_failure_to_be_shrunk_is_left_to_hypothesis(a1_recording, tmp_path):
 def test_a_mutant_graded_on_the_tests_it_can_fail_scores_as_graded_on_all(a1_recording, mutant, tmp_path):
     assignment, grade, path = a1_recording
     submission = mutant_submission(assignment, mutant, tmp_path / mutant)
-    selection = _selection(assignment, next(m for m in load_mutants(assignment) if m.name == mutant), path, None)
+    selection = _Selection(assignment).keyword(next(m for m in load_mutants(assignment) if m.name == mutant), path,
+                                               examples_key(assignment))
     assert selection and "mse" not in selection, selection  # the loss tests call nothing it changes
     whole = grade(submission, replay_examples=path)
     part = grade(submission, replay_examples=path, keyword=f"({A1_TESTS}) and ({selection})")
@@ -292,7 +293,8 @@ def test_what_a_mutant_may_change_follows_the_references_between_functions(tmp_p
         "test_through_a_helper": ["run_helper"], "test_static": []})
     mutant = load_mutant(tmp_path / "m.py")
     (tmp_path / "m.py").write_text("# target: toy.py\n# caught-by: double\ndef double(x):\n    return x\n")
-    assert _selection(assignment, load_mutant(tmp_path / "m.py"), recording, None).split(" or ") == \
+    selection = _Selection(assignment)
+    assert selection.keyword(load_mutant(tmp_path / "m.py"), recording, examples_key(assignment)).split(" or ") == \
         ["test_doubles", "test_octuples", "test_through_a_helper", "test_static"]
     assert mutant  # (the last mutant, code run on import: every test)
-    assert _selection(assignment, mutant, recording, None) == ""
+    assert selection.keyword(mutant, recording, examples_key(assignment)) == ""
