@@ -150,16 +150,18 @@ def verify(ids, jobs, seeds):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from .runner import cores
+    from .runner import Zygotes, cores
     from .verify import verify as verify_one
 
     assignments = _assignments(ids)
     # every assignment at once, ``jobs`` gradings at a time in all: while one grades its solution (the
     # others wait for the examples it records), the other cores grade the other assignments' mutants
+    # and through the same graders: an idle one takes the next grading, whichever assignment it is for
     slots = threading.Semaphore(jobs or cores())
-    with _progress(*(a.id for a in assignments)) as bars, ThreadPoolExecutor(len(assignments)) as pool:
-        runs = [pool.submit(verify_one, assignment, jobs, seeds or (None,), *bars[assignment.id], slots=slots)
-                for assignment in assignments]
+    with _progress(*(a.id for a in assignments)) as bars, ThreadPoolExecutor(len(assignments)) as pool, \
+            Zygotes() as zygotes:
+        runs = [pool.submit(verify_one, assignment, jobs, seeds or (None,), *bars[assignment.id], slots=slots,
+                            zygotes=zygotes) for assignment in assignments]
         results = [run.result() for run in runs]
     failures = 0
     for assignment, graded in zip(assignments, results):

@@ -121,13 +121,28 @@ def _parsed(source):
     return ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
 
 
+def _worker_sources(assignment):
+    """The files that run in the student's worker: the solution's, the given ones, the grader's helpers."""
+    return [*assignment.solution_files().values(), *assignment.given_files().values(),
+            *assignment.worker_module_files().values()]
+
+
+def imported_packages(assignment):
+    """The top-level packages the code that runs in the worker imports, e.g. ``{"numpy", "torch"}``."""
+    packages = set()
+    for source in _worker_sources(assignment):
+        for module, level, name in _imports(_parsed(source)).values():
+            if not level:
+                packages.add((module or name).split(".")[0])
+    return packages
+
+
 def references(assignment):
     """``{top-level name: the names its code refers to}`` over the solution's files, the given ones and
     the grader's helpers that run in the worker ([assignment] worker_modules). Its keys are the names
     :func:`affected_names` can speak for: a test that calls anything else may reach anything."""
     uses = {}
-    for source in [*assignment.solution_files().values(), *assignment.given_files().values(),
-                   *assignment.worker_module_files().values()]:
+    for source in _worker_sources(assignment):
         for statement in _parsed(source).body:
             for name in _defined(statement) or ():
                 uses.setdefault(name, set()).update(_referred(statement))

@@ -2,7 +2,8 @@
 
 A :class:`Runner` keeps ``jobs`` graders busy. Each grader is a zygote (see :mod:`.zygote`)
 that imports torch, hypothesis and pytest once and forks a fresh child per submission, so a
-class of 300 pays the start-up twice instead of 300 times, while each submission is still
+class of 300 pays the start-up twice instead of 300 times (and runners that share their
+:class:`Zygotes` pay it together), while each submission is still
 graded alone, on the path ``nnhw grade`` takes, with its own worker. Whatever happens to a
 child (a crash, a kill, a hang past the timeout), the answer is results.json content: a zero
 with the reason and a mark to try again.
@@ -41,8 +42,8 @@ def grader_failure(message):
     return results
 
 
-def _grader_env(assignment, env):
-    return {**os.environ, **(env or {}), "NNHW_COURSE_ROOT": str(assignment.course.root)}
+def _grader_env(course_root, env):
+    return {**os.environ, **(env or {}), "NNHW_COURSE_ROOT": str(course_root)}
 
 
 def _results_of(out, returncode, stderr, timed_out, timeout):
@@ -70,7 +71,7 @@ def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=No
     if keyword:
         command += ["-k", keyword]
     # same process group as ours: Ctrl-C stops the graders too (their workers clean up after themselves)
-    process = subprocess.Popen(command, env=_grader_env(assignment, env), stdin=subprocess.DEVNULL,
+    process = subprocess.Popen(command, env=_grader_env(assignment.course.root, env), stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
     try:
         _, stderr = process.communicate(timeout=timeout)
@@ -88,10 +89,11 @@ class ZygoteFailure(RuntimeError):
 class Zygote:
     """One ``python -m autograder.zygote`` process and its request/answer pipes."""
 
-    def __init__(self, assignment, env=None):
+    def __init__(self, course_root, torch, env):
+        self.key = (str(course_root), torch, tuple(sorted(env.items())))
         self.errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", assignment.id],
-                                        env=_grader_env(assignment, env), stdin=subprocess.PIPE,
+        command = [sys.executable, "-m", "autograder.zygote", *(["--torch"] if torch else [])]
+        self.process = subprocess.Popen(command, env=_grader_env(course_root, env), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=self.errors, text=True, errors="replace")
         ready = self._answer()
         if not ready.get("ready"):
@@ -106,9 +108,10 @@ class Zygote:
             raise ZygoteFailure(f"the grader process ended (exit {self.process.poll()}):\n{tail}".rstrip())
         return json.loads(line)
 
-    def grade(self, upload, out, timeout=None, seed=None, shrink=True, examples=None, keyword=None):
-        request = {"upload": str(upload), "out": str(out), "timeout": timeout, "seed": seed, "shrink": shrink,
-                   "keyword": keyword, **{option: str(path) for option, path in (examples or {}).items()}}
+    def grade(self, assignment, upload, out, timeout=None, seed=None, shrink=True, examples=None, keyword=None):
+        request = {"assignment": assignment.id, "upload": str(upload), "out": str(out), "timeout": timeout,
+                   "seed": seed, "shrink": shrink, "keyword": keyword,
+                   **{option: str(path) for option, path in (examples or {}).items()}}
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
@@ -130,16 +133,56 @@ class Zygote:
         self.errors.close()
 
 
+class Zygotes:
+    """Idle zygotes, shared by the runners of one command (``verify`` of every assignment at once): one
+    zygote grades any assignment of its course that agrees with it on torch, so verifying four
+    assignments starts as many graders as grade at once, not four times as many. A context manager."""
+
+    def __init__(self):
+        self._idle, self._lock = [], threading.Lock()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def take(self, assignment, env):
+        """An idle zygote that can grade ``assignment``, or a new one (may raise :class:`ZygoteFailure`)."""
+        from .zygote import needs_torch
+
+        root, torch = assignment.course.root, needs_torch(assignment)
+        key = (str(root), torch, tuple(sorted(env.items())))
+        with self._lock:
+            for zygote in self._idle:
+                if zygote.key == key:
+                    self._idle.remove(zygote)
+                    return zygote
+        return Zygote(root, torch, env)
+
+    def give_back(self, zygote):
+        with self._lock:
+            self._idle.append(zygote)
+
+    def close(self):
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for zygote in idle:
+            zygote.close()
+
+
 class Runner:
-    """Grades submissions of ``assignment``, ``jobs`` at a time; a context manager (closes its graders).
+    """Grades submissions of ``assignment``, ``jobs`` at a time; a context manager (closes its graders,
+    unless they come from ``zygotes`` that others share, which the caller closes).
 
     ``grade`` replaces the zygotes with a function of the signature of :func:`grade_in_subprocess`
     (tests use a stand-in that grades nothing)."""
 
-    def __init__(self, assignment, jobs=None, grade=None):
+    def __init__(self, assignment, jobs=None, grade=None, zygotes=None):
         self.assignment, self.jobs = assignment, max(1, jobs or cores())
         self.env = thread_env(self.jobs)
-        self._grade, self._idle, self._lock = grade, [], threading.Lock()
+        self._grade, self._own = grade, zygotes is None
+        self.zygotes = Zygotes() if zygotes is None else zygotes
 
     def __enter__(self):
         return self
@@ -148,10 +191,8 @@ class Runner:
         self.close()
 
     def close(self):
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for zygote in idle:
-            zygote.close()
+        if self._own:
+            self.zygotes.close()
 
     def grade(self, upload, out, timeout=None, seed=None, shrink=True, examples=None, keyword=None):
         """Grade one submission into ``out`` (results.json); returns its content. Thread-safe.
@@ -162,17 +203,15 @@ class Runner:
             options = {"examples": examples, "keyword": keyword}
             return self._grade(self.assignment, upload, out, timeout=timeout, env=self.env, seed=seed,
                                **{name: value for name, value in options.items() if value})
-        with self._lock:
-            zygote = self._idle.pop() if self._idle else None
+        zygote = None
         try:
-            zygote = zygote or Zygote(self.assignment, self.env)
-            results = zygote.grade(upload, out, timeout, seed, shrink, examples, keyword)
+            zygote = self.zygotes.take(self.assignment, self.env)
+            results = zygote.grade(self.assignment, upload, out, timeout, seed, shrink, examples, keyword)
         except ZygoteFailure as exc:
             if zygote is not None:
                 zygote.close()
             return grader_failure(f"nnhw grade could not be run: {exc}")
-        with self._lock:
-            self._idle.append(zygote)
+        self.zygotes.give_back(zygote)
         return results
 
     def record_examples(self, path, seed=None, timeout=None):

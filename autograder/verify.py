@@ -136,11 +136,12 @@ def _with_solution_verdicts(results, solution):
     return {**results, "tests": tests, "score": sum(t.get("score", 0) for t in tests)}
 
 
-def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None, slots=None):
+def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None, slots=None, zygotes=None):
     """Grade solution, starter and mutants, each under every seed (None: the fixed examples); returns
     the list of :class:`Graded` with problems filled in. ``on_start(count)`` and ``on_done()`` report
     progress; ``grade`` stands in for the real grader (see :class:`runner.Runner`); ``slots``, a
-    semaphore, bounds the gradings at once when several assignments are verified together."""
+    semaphore, bounds the gradings at once when several assignments are verified together, and they then
+    share their graders through ``zygotes`` (a :class:`runner.Zygotes`)."""
     seeds = list(dict.fromkeys(seeds)) or [None]
     with tempfile.TemporaryDirectory(prefix=f"nnhw-verify-{assignment.id}-") as temp:
         temp = Path(temp)
@@ -157,7 +158,7 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
         recorded = {seed for seed, path in examples.items() if path.is_file()}
         selection = _Selection(assignment)
 
-        with Runner(assignment, jobs, grade) as runner:
+        with Runner(assignment, jobs, grade, zygotes) as runner:
             def run(item):
                 with slots or contextlib.nullcontext():
                     grade_one(*item)

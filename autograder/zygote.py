@@ -1,17 +1,18 @@
 """A grader that starts once and forks a fresh copy of itself for each submission.
 
-``python -m autograder.zygote ASSIGNMENT_ID`` imports what every grading needs (torch, numpy,
-hypothesis, pytest, the grader) and reads the assignment's config, once. Then, for each request
-on stdin (one JSON line: ``upload``, ``out``, ``timeout``, ``seed``, ``shrink``, ``record_examples``,
-``replay_examples``, ``keyword``), it forks a child that grades
-that one submission on the path ``nnhw grade`` takes (:func:`grader.grade_safely`) and writes its
-results.json, and answers on stdout with one JSON line: how the child ended and the end of what
-it wrote to stderr.
+``python -m autograder.zygote [--torch]`` imports what every grading needs (numpy, hypothesis,
+pytest, the grader, and torch with ``--torch``) once. Then, for each request on stdin (one JSON
+line: ``assignment``, ``upload``, ``out``, ``timeout``, ``seed``, ``shrink``, ``record_examples``,
+``replay_examples``, ``keyword``), it forks a child that grades that one submission on the path
+``nnhw grade`` takes (:func:`grader.grade_safely`) and writes its results.json, and answers on
+stdout with one JSON line: how the child ended and the end of what it wrote to stderr. One zygote
+serves every assignment of the course that agrees with it on torch, each config read once.
 
 The child is a copy of a process that has imported modules and nothing more: it has run no test,
 drawn no example and started no worker, so a submission grades exactly as in a fresh process,
 and nothing one submission does reaches the next. Each child starts its own worker for the
-student's code, as ``nnhw grade`` does. Only start-up is shared.
+student's code, as ``nnhw grade`` does. Only start-up is shared: the grader's here, and the
+worker's through a warm process (:mod:`.sandbox.warm`) from which each child's worker is forked.
 """
 
 import json
@@ -26,22 +27,60 @@ POLL_S = 0.01
 STDERR_TAIL = 3000
 
 
-def preload(assignment_id):
-    """Import the heavy modules and parse the config once; returns the assignment. In the order
-    ``nnhw grade`` imports them (the command line, the grader, then torch): the order modules are
-    imported in can change the examples hypothesis draws."""
+def preload(torch):
+    """Import the heavy modules once, in the order ``nnhw grade`` imports them (the command line, the
+    grader, then torch where the assignment's config says it needs it): the order modules are imported
+    in can change the examples hypothesis draws. Only assignments that agree on torch share a zygote."""
     from . import cli  # noqa: F401
     from . import grader  # noqa: F401 - pytest, hypothesis, numpy, the plugin, the sandbox, the protocol
-    from .course import Course
 
-    assignment = Course.find().assignment(assignment_id)
-    try:
-        needs_torch = assignment.config.needs_torch
-    except Exception:  # noqa: BLE001 - a broken config is each child's to report, as nnhw grade does
-        needs_torch = False
-    if needs_torch:
+    if torch:
         import torch  # noqa: F401
-    return assignment
+
+
+def needs_torch(assignment):
+    """Whether grading ``assignment`` imports torch (False for a broken config: each child reports it)."""
+    try:
+        return assignment.config.needs_torch
+    except Exception:  # noqa: BLE001
+        return False
+
+
+class Assignments:
+    """The course's assignments, each read once; the warm process for each one's workers."""
+
+    def __init__(self):
+        self._course, self._read = None, {}
+
+    def get(self, assignment_id):
+        if assignment_id not in self._read:
+            from .course import Course
+
+            self._course = self._course or Course.find()
+            self._read[assignment_id] = assignment = self._course.assignment(assignment_id)
+            needs_torch(assignment)  # the config parsed here, not again in every child
+        return self._read[assignment_id]
+
+    @staticmethod
+    def warm_up(assignment):
+        """Have the next child's worker forked from a warm process that imported what this assignment's
+        workers import (see :mod:`.sandbox.warm`)."""
+        from .sandbox import warm
+
+        warm.start(worker_preload(assignment))
+
+
+def worker_preload(assignment):
+    """What the warm process imports for this assignment's workers: numpy, and torch where the solution's
+    code imports it (a worker that never would must not have it in memory: it counts against the worker's
+    memory limit), and never a package the worker blocks."""
+    from .mutants import imported_packages
+
+    try:
+        wanted = {"numpy"} | (imported_packages(assignment) & {"torch"})
+        return sorted(wanted - set(assignment.config.forbidden.block_imports))
+    except Exception:  # noqa: BLE001 - a solution or config being edited: its workers start the plain way
+        return []
 
 
 def _grade_in_child(assignment, request, stderr_path):
@@ -111,10 +150,21 @@ def grade_one(assignment, request):
                 "stderr": _tail(stderr_path)}
 
 
-def serve(assignment, requests, answers):
+def answer(assignments, request):
+    """The answer line's content for one request: grade it, or say why not."""
+    try:
+        assignment = assignments.get(request["assignment"])
+    except Exception as exc:  # noqa: BLE001 - an unknown id, a course gone: this request's failure
+        return {"returncode": 1, "timed_out": False, "cpu_s": 0.0, "stderr": f"{type(exc).__name__}: {exc}"}
+    assignments.warm_up(assignment)
+    return grade_one(assignment, request)
+
+
+def serve(requests, answers):
+    assignments = Assignments()
     for line in requests:
         if line.strip():
-            answers.write(json.dumps(grade_one(assignment, json.loads(line))) + "\n")
+            answers.write(json.dumps(answer(assignments, json.loads(line))) + "\n")
             answers.flush()
 
 
@@ -122,14 +172,19 @@ def main(argv):
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # only answers go to the runner, never a stray print
     try:
-        assignment = preload(argv[0])
+        preload(torch="--torch" in argv)
     except Exception as exc:  # noqa: BLE001 - the runner reports it for every submission
         answers.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
         answers.flush()
         return 1
     answers.write(json.dumps({"ready": True}) + "\n")
     answers.flush()
-    serve(assignment, sys.stdin, answers)
+    try:
+        serve(sys.stdin, answers)
+    finally:
+        from .sandbox import warm
+
+        warm.stop()
     return 0
 
 

@@ -8,6 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import once_per_session  # noqa: E402
 from autograder.course import Course  # noqa: E402
 
 try:
@@ -25,6 +26,20 @@ def others_can_run(path):
     real = Path(os.path.realpath(path))
     folders_open = all(folder.stat().st_mode & stat.S_IXOTH for folder in real.parents)
     return folders_open and real.stat().st_mode & stat.S_IXOTH
+
+
+def pytest_configure(config):
+    once_per_session.configure(config)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent with -p no:xdist
+def pytest_configure_node(node):
+    """The controller tells each worker where the session's shared results are kept."""
+    once_per_session.configure_node(node)
+
+
+def pytest_unconfigure(config):
+    once_per_session.unconfigure(config)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -18,7 +18,7 @@ import pytest
 
 from autograder import results as results_json
 from autograder.batch import BatchError, grade_batch, previous_results
-from autograder.runner import Runner, grade_in_subprocess, grader_failure
+from autograder.runner import Runner, Zygotes, grade_in_subprocess, grader_failure
 from autograder.collect import CollectError, Student, Submission, collect, parse_metadata
 from autograder.course import Course
 from autograder.gradebook import csv_text, rows
@@ -447,3 +447,23 @@ def test_verify_reports_the_mutant_a_weakened_property_lets_through(tmp_path):
     assert "✗ tanh_slide_formula: no test catches this mutant" in done.stdout
     assert "✗ tanh_slide_formula: no test of tanh fails" in done.stdout
     assert "Error: 1 submission(s) were not graded as expected" in done.stderr
+
+
+def test_runners_that_share_graders_grade_each_assignment_as_alone(a1, tmp_path):
+    """verify's runners, one per assignment, share their zygotes: one grader process serves a1 and then a2,
+    and a2's starter (every test failing, each with its message) grades as in a fresh `nnhw grade` process;
+    an unknown assignment fails that request only."""
+    a2 = a1.course.assignment("a2_backprop")
+    with Zygotes() as zygotes:
+        for assignment in (a1, a2):
+            with Runner(assignment, jobs=1, zygotes=zygotes) as runner:
+                shared = runner.grade(assignment.starter_dir, tmp_path / f"{assignment.id}.json", timeout=600)
+        assert len(zygotes._idle) == 1  # one grader served both
+        zygote = zygotes._idle[0]
+        unknown = zygote.grade(SimpleNamespace(id="a9_unknown"), a1.solution_dir, tmp_path / "unknown.json")
+        assert unknown["extra_data"] == {"grader_error": True} and "a9_unknown" in unknown["output"]
+        assert zygote.process.poll() is None  # and goes on serving
+    fresh = grade_in_subprocess(a2, a2.starter_dir, tmp_path / "fresh.json")
+    for results in (shared, fresh):
+        results.pop("execution_time", None)
+    assert shared == fresh and shared["score"] == 0 and len(shared["tests"]) == len(a2.config.tests)

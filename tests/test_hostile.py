@@ -17,11 +17,13 @@ the student's code out of the sources and results is the grader's own lock-down.
 and example counts are lowered in the container's copy of assignment.toml.
 
 To keep CI time down, the selected cases are graded concurrently (``NNHW_HOSTILE_JOBS`` at a time,
-default: the number of CPUs, at least 2) by one module fixture; each test then inspects its run.
-Concurrent graders on one machine also show that their workers get distinct uids.
+default: the number of CPUs, at least 2) by one session fixture, once per test session whichever xdist
+worker asks first; each test then inspects its run. Concurrent graders on one machine also show that their
+workers get distinct uids.
 See docs/security.md for the threat model these tests pin down.
 """
 
+import ctypes
 import json
 import os
 import re
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -45,9 +48,9 @@ from autograder import sandbox
 from autograder.config import Limits
 from autograder.course import Course
 from autograder.sandbox import confine
-from autograder.sandbox import worker as sandbox_worker
 from autograder.results import validate
 from fake_gradescope import make_container, run_autograder
+from once_per_session import once, remove_at_end
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 
@@ -66,6 +69,7 @@ AS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not AS_ROOT, reason="needs root, as on Gradescope")
 LANDLOCK_ABI = confine.probe()[0]
 NOBODY = 65534  # the ordinary user of the tests that grade without root
+CLONE_NEWNET = 0x40000000  # unshare(2): a network namespace of one's own
 
 
 # -- the cases: name -> how to build and grade a submission; tests name the case they inspect -------------
@@ -158,6 +162,7 @@ class Graded(_Feedback):
     started: float
     finished: float
     env: dict
+    connections: int  # that reached the case's own listening port while it was graded
 
     @property
     def beacon(self):
@@ -168,9 +173,37 @@ def _set(text, key, value):
     return re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
 
 
-def _grade_one(name, spec, bundle_dir, port):
-    base = Path(tempfile.mkdtemp(prefix="nnhw-hostile-"))
+def _listener():
+    """A TCP port on 127.0.0.1 that student code may try to reach (network isolation)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.setblocking(False)
+    return server
+
+
+def _connections(server):
+    """How many connections reached ``server`` so far (each accepted and closed)."""
+    count = 0
+    while True:
+        try:
+            server.accept()[0].close()
+        except BlockingIOError:
+            return count
+        count += 1
+
+
+def _new_base(config, prefix):
+    """A container's folder in /tmp, removed when the whole test session ends (another xdist worker may
+    inspect it after this one is done)."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    remove_at_end(config, base)
     base.chmod(0o755)  # traversable by anyone: only the grader's lock-down protects the container
+    return base
+
+
+def _grade_one(config, name, spec, bundle_dir):
+    base = _new_base(config, "nnhw-hostile-")
     beacon = base / "beacon"
     beacon.mkdir()
     beacon.chmod(0o1777)
@@ -179,32 +212,23 @@ def _grade_one(name, spec, bundle_dir, port):
     upload.mkdir()
 
     ssh_key = plant_ssh_key(base / "home", 0)
-    write_upload(upload, spec["files"](), lambda text: fill_placeholders(text, root, beacon, port, ssh_key))
-    assert make_container(base, bundle_dir / f"{spec['assignment']}-autograder.zip", upload) == root
-    toml = root / "source" / "assignments" / spec["assignment"] / "assignment.toml"
-    text = toml.read_text()
-    limits = {"call_timeout_s": CALL_TIMEOUT_S, "startup_timeout_s": STARTUP_TIMEOUT_S, **spec["limits"]}
-    for key, value in limits.items():
-        text = _set(text, key, value)
-    toml.write_text(re.sub(r"(?m)^max_examples = \d+", f"max_examples = {spec['max_examples']}", text))
-    if spec["after_layout"] is not None:
-        spec["after_layout"](root)
-    started = time.monotonic()
-    # the beacon is the tests' own instrument: the confined worker may write there
-    env = {"NNHW_WORKER_ALSO_WRITABLE": str(beacon), **spec["env"]}
-    results, seconds, process = run_autograder(root, timeout=600, extra_env=env)
-    return Graded(name, base, root, results, seconds, process, started, time.monotonic(), env)
-
-
-@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
-def listener():
-    """A TCP port on 127.0.0.1 that student code may try to reach (network isolation)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.setblocking(False)
-    yield server
-    server.close()
+    with _listener() as server:  # the case's own: what reaches it came from this submission
+        port = server.getsockname()[1]
+        write_upload(upload, spec["files"](), lambda text: fill_placeholders(text, root, beacon, port, ssh_key))
+        assert make_container(base, bundle_dir / f"{spec['assignment']}-autograder.zip", upload) == root
+        toml = root / "source" / "assignments" / spec["assignment"] / "assignment.toml"
+        text = toml.read_text()
+        limits = {"call_timeout_s": CALL_TIMEOUT_S, "startup_timeout_s": STARTUP_TIMEOUT_S, **spec["limits"]}
+        for key, value in limits.items():
+            text = _set(text, key, value)
+        toml.write_text(re.sub(r"(?m)^max_examples = \d+", f"max_examples = {spec['max_examples']}", text))
+        if spec["after_layout"] is not None:
+            spec["after_layout"](root)
+        started = time.monotonic()
+        # the beacon is the tests' own instrument: the confined worker may write there
+        env = {"NNHW_WORKER_ALSO_WRITABLE": str(beacon), **spec["env"]}
+        results, seconds, process = run_autograder(root, timeout=600, extra_env=env)
+        return Graded(name, base, root, results, seconds, process, started, time.monotonic(), env, _connections(server))
 
 
 @pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
@@ -219,33 +243,48 @@ def course_copy():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
-def graded(request, bundle_dir, listener, course_copy):
-    """Every selected case, graded concurrently: ``{test node name: Graded or the exception}``."""
+def _outcomes(futures):
+    """``{name: result, or an Exception with the failure's traceback}``: the same in the worker that graded
+    and, unpickled, in the others (an exception of any class may not survive pickling; its text does)."""
+    done = {}
+    for name, future in futures.items():
+        try:
+            done[name] = future.result()
+        except Exception as exc:  # noqa: BLE001 - reported by the test that wanted it
+            done[name] = Exception(f"grading {name} failed:\n{''.join(traceback.format_exception(exc))}")
+    return done
+
+
+@pytest.fixture(scope="session")
+def graded(request):
+    """Every selected case, graded concurrently: ``{case name: Graded or the exception}``.
+
+    Once per test session: the first xdist worker to get here grades them all, JOBS at a time, while any
+    other waits on one lock and then reads its results. One lock, not one per case: grading keeps every core
+    busy already, so two workers grading at once (2 x JOBS graders) would finish no sooner, only make each
+    run slower and noisier against its timeouts; and every case is compared with a baseline graded in the
+    same batch, under the same load (check_run), and overlaps the others (distinct worker uids)."""
     if not AS_ROOT:
         pytest.skip("needs root, as on Gradescope")
+    return once(request.config, "hostile-graded", lambda: _grade_all(request))
+
+
+def _grade_all(request):
+    bundle_dir = request.getfixturevalue("bundle_dir")
+    request.getfixturevalue("course_copy")  # what the stealing cases look for while they are graded
     module = sys.modules[__name__]
     selected = {item.name for item in request.session.items if getattr(item, "module", None) is module}
     wanted = {CASE_OF.get(name, name) for name in selected} & set(CASES)
     wanted.add("baseline")
     specs = {name: CASES[name] for name in wanted}
     specs = {n: s for n, s in specs.items() if (bundle_dir / f"{s['assignment']}-autograder.zip").exists()}
-    port = listener.getsockname()[1]
     slow_first = sorted(specs, key=lambda n: (specs[n]["assignment"] == "a1_forward", n))
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
-        futures = {name: pool.submit(_grade_one, name, specs[name], bundle_dir, port) for name in slow_first}
-    done = {}
-    for name, future in futures.items():
-        try:
-            done[name] = future.result()
-        except Exception as exc:  # noqa: BLE001 - reported by the test that wanted it
-            done[name] = exc
+        futures = {name: pool.submit(_grade_one, request.config, name, specs[name], bundle_dir) for name in slow_first}
+    done = _outcomes(futures)
     for name, result in sorted(done.items(), key=lambda item: -getattr(item[1], "seconds", 0)):
         print(f"{getattr(result, 'seconds', float('nan')):6.1f} s  {name}")  # shown with -s
-    yield done
-    for run in done.values():
-        if isinstance(run, Graded):
-            shutil.rmtree(run.base, ignore_errors=True)
+    return done
 
 
 def _take(graded, name):
@@ -549,11 +588,18 @@ def test_slow_calls_stop_at_the_per_test_budget(run, baseline):
 
 # -- cheating -----------------------------------------------------------------------------------------------
 def _netns_available():
-    """Whether this kernel lets root give a process its own network namespace (not so in most containers)."""
+    """Whether this kernel lets root give a process its own network namespace (not so in most containers).
+    Asked of libc itself, not of the engine's internals, which move."""
+    try:
+        unshare = ctypes.CDLL(None, use_errno=True).unshare  # loaded here: the forked child only calls it
+    except (OSError, AttributeError):  # not Linux/glibc
+        return False
     pid = os.fork()
-    if pid == 0:
-        unshare = sandbox_worker.unshare
-        os._exit(0 if unshare is not None and unshare(sandbox_worker.CLONE_NEWNET) == 0 else 1)
+    if pid == 0:  # the child ends here whatever happens: if it returned, pytest would run on in two processes
+        try:
+            os._exit(0 if unshare(CLONE_NEWNET) == 0 else 1)
+        finally:
+            os._exit(1)
     return os.waitpid(pid, 0)[1] == 0
 
 
@@ -581,7 +627,7 @@ case("snooping", "a1_forward", a1("cheat_read_secrets", "cheat_overwrite"), afte
      tests=["test_reading_solutions_tests_and_grader_state", "test_writing_results_and_editing_run_autograder"])
 
 
-def test_reading_solutions_tests_and_grader_state(run, baseline, listener):
+def test_reading_solutions_tests_and_grader_state(run, baseline):
     check_run(run, baseline, failing=SNOOPING)
     leaks = _report(run, "mse_loss", "LEAKS")
     if LANDLOCK_ABI >= 4:  # nothing outside the worker's folder and its Python, and no TCP
@@ -593,8 +639,7 @@ def test_reading_solutions_tests_and_grader_state(run, baseline, listener):
         assert ("repo solution" in leaks) == (_readable_by_others(REFERENCE["a1_forward"]) and not LANDLOCK_ABI)
     if _netns_available() or LANDLOCK_ABI >= 4:  # no network where root may unshare it, or Landlock forbids TCP
         assert "network" not in leaks
-        with pytest.raises(BlockingIOError):
-            listener.accept()
+        assert run.connections == 0
 
 
 
@@ -743,6 +788,7 @@ class GradedAsUser(_Feedback):
     results: dict
     process: subprocess.CompletedProcess
     env: dict
+    connections: int  # that reached the case's own listening port while it was graded
 
 
 USER_CASES = {
@@ -753,10 +799,9 @@ USER_CASES = {
 }
 
 
-def _grade_as_user(name, files, env, port):
+def _grade_as_user(config, name, files, env):
     """``nnhw grade`` run by uid 65534 with its own home (and a key in it) on an upload it owns."""
-    base = Path(tempfile.mkdtemp(prefix="nnhw-as-user-"))
-    base.chmod(0o755)
+    base = _new_base(config, "nnhw-as-user-")
     beacon = base / "beacon"
     beacon.mkdir()
     beacon.chmod(0o1777)
@@ -765,30 +810,35 @@ def _grade_as_user(name, files, env, port):
     fake_root = base / "autograder"  # where cheat_overwrite aims: the user's own results, writable by the user
     (fake_root / "results").mkdir(parents=True)
     upload = base / "upload"
-    write_upload(upload, files(), lambda text: fill_placeholders(text, fake_root, beacon, port, ssh_key))
     out = fake_root / "results" / "results.json"
-    for path in [fake_root, *fake_root.rglob("*"), upload, *upload.rglob("*")]:
-        os.chown(path, NOBODY, NOBODY)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "NNHW_WORKER_ALSO_WRITABLE": str(beacon),
-           **env}
-    process = subprocess.run([sys.executable, "-m", "autograder", "grade", "a1_forward", str(upload), "--out", str(out)],
-                             cwd=ROOT, env=env, user=NOBODY, group=NOBODY, extra_groups=[], capture_output=True,
-                             text=True, timeout=600)
-    results = json.loads(out.read_text()) if out.exists() else {}
-    return GradedAsUser(name, base, beacon, results, process, env)
+    with _listener() as server:  # the case's own: what reaches it came from this submission
+        port = server.getsockname()[1]
+        write_upload(upload, files(), lambda text: fill_placeholders(text, fake_root, beacon, port, ssh_key))
+        for path in [fake_root, *fake_root.rglob("*"), upload, *upload.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+               "NNHW_WORKER_ALSO_WRITABLE": str(beacon), **env}
+        process = subprocess.run([sys.executable, "-m", "autograder", "grade", "a1_forward", str(upload),
+                                  "--out", str(out)], cwd=ROOT, env=env, user=NOBODY, group=NOBODY, extra_groups=[],
+                                 capture_output=True, text=True, timeout=600)
+        results = json.loads(out.read_text()) if out.exists() else {}
+        return GradedAsUser(name, base, beacon, results, process, env, _connections(server))
 
 
-@pytest.fixture(scope="session")  # once per xdist worker, even if pytest leaves this module and comes back
-def graded_as_user(listener, course_copy):
+@pytest.fixture(scope="session")
+def graded_as_user(request):
+    """Every USER_CASES case, graded concurrently once per test session, as :func:`graded` does."""
     if not AS_ROOT:
         pytest.skip("switching to an ordinary user's uid needs root")
-    port = listener.getsockname()[1]
+    return once(request.config, "hostile-graded-as-user", lambda: _grade_all_as_user(request))
+
+
+def _grade_all_as_user(request):
+    request.getfixturevalue("course_copy")  # what the stealing cases look for while they are graded
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
-        futures = {n: pool.submit(_grade_as_user, n, files, env, port) for n, (files, env) in USER_CASES.items()}
-    done = {name: future.result() for name, future in futures.items()}
-    yield done
-    for run in done.values():
-        shutil.rmtree(run.base, ignore_errors=True)
+        futures = {n: pool.submit(_grade_as_user, request.config, n, files, env)
+                   for n, (files, env) in USER_CASES.items()}
+    return _outcomes(futures)
 
 
 def check_user_run(run, failing=None, everything=None):
@@ -810,21 +860,20 @@ def check_user_run(run, failing=None, everything=None):
 
 @needs_root
 @pytest.mark.skipif(LANDLOCK_ABI < 6, reason="needs Landlock ABI 6 (files, TCP, signals)")
-def test_as_an_ordinary_user_reading_writing_and_connecting_fail(graded_as_user, listener):
+def test_as_an_ordinary_user_reading_writing_and_connecting_fail(graded_as_user):
     """The user's checkout, their ~/.ssh, the grader's /proc, their own results.json, /tmp and the network:
     all refused to the student's code, although the worker runs as that very user."""
-    run = graded_as_user["snooping"]
+    run = _take(graded_as_user, "snooping")
     check_user_run(run, SNOOPING)
     assert _report(run, "mse_loss", "LEAKS") == [] and _report(run, "tanh", "WROTE") == []
-    with pytest.raises(BlockingIOError):
-        listener.accept()
+    assert run.connections == 0
 
 
 @needs_root
 @pytest.mark.skipif(LANDLOCK_ABI < 6, reason="needs Landlock ABI 6 (signal scoping)")
 def test_as_an_ordinary_user_the_grader_cannot_be_killed(graded_as_user):
     """Same uid, yet kill(grader), killpg and kill(-1) reach nothing outside the worker's own processes."""
-    run = graded_as_user["killing"]
+    run = _take(graded_as_user, "killing")
     check_user_run(run, {"mse_loss": r"exited with status 7.*KILLS=", "binary_cross_entropy": r"crashed \(killed"})
     assert set(_report(run, "mse_loss", "KILLS").values()) == {"PermissionError"}
 
@@ -832,7 +881,7 @@ def test_as_an_ordinary_user_the_grader_cannot_be_killed(graded_as_user):
 @needs_root
 @pytest.mark.skipif(not LANDLOCK_ABI, reason="needs Landlock")
 def test_as_an_ordinary_user_stealing_a_world_readable_copy_scores_zero(graded_as_user, course_copy):
-    confined, open_ = graded_as_user["stealing"], graded_as_user["stealing without Landlock"]
+    confined, open_ = _take(graded_as_user, "stealing"), _take(graded_as_user, "stealing without Landlock")
     check_user_run(confined, everything=r"no function or class named")
     assert confined.results["score"] == 0 and not [b for b in beacons(confined) if b[3].startswith("stole")]
     # the same submission with Landlock turned off: the attack is real, and nnhw grade says so

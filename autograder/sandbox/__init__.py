@@ -7,6 +7,8 @@
 | ``confine`` | Landlock: the worker shuts itself into its installation and its private folder |
 | ``processes`` | find the worker's processes in /proc and kill them all; sweep the files its uid left |
 | ``uids`` | lease a worker uid of its own when the grader is root |
+| ``restrict`` | a new worker's limits and uid drop, however it starts (standalone) |
+| ``warm`` | fork workers from a warm process that imported numpy and torch once (``warm_main``) |
 | ``replies`` | check what the worker sent before anyone uses it; rebuild tensors |
 """
 

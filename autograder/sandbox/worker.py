@@ -8,9 +8,7 @@ the student's code is imported, where the kernel offers it. docs/security.md has
 Requests and answers travel on their own pipes, with a deadline and size caps (:mod:`.replies`).
 """
 
-import ctypes
 import os
-import resource
 import secrets
 import select
 import shutil
@@ -26,7 +24,9 @@ from .. import protocol
 from ..protocol import Op
 from .processes import TOKEN_VARIABLE, anonymous_memory_mb, kill_all, processes_of, remove_files_of, worker_python
 from .replies import MB, CappedReader, Garbled, TooLarge, check_reply, make_tensor
+from . import warm
 from .confine import probe
+from .restrict import restrict
 from .uids import WorkerSetupError, drop_privileges, lease_uid
 
 HERE = Path(__file__).resolve().parent
@@ -36,14 +36,20 @@ WORKER_FILES = {"_nnhw_worker.py": HERE / "worker_main.py", "_nnhw_confine.py": 
                 "_nnhw_protocol.py": ENGINE / "protocol.py", "_nnhw_check.py": ENGINE / "check.py"}
 #: how often the grader looks at a worker while waiting for its answer (death, memory).
 POLL_S = 0.2
-PR_SET_NO_NEW_PRIVS, CLONE_NEWNET = 38, 0x40000000
 _OPEN_WORKERS = weakref.WeakSet()
 
-try:  # looked up once here: the child between fork and exec should call, not load
-    _LIBC = ctypes.CDLL(None, use_errno=True)
-    prctl, unshare = _LIBC.prctl, _LIBC.unshare
-except (OSError, AttributeError):  # pragma: no cover - not Linux/glibc
-    prctl = unshare = None
+
+def worker_env(home, token):
+    """A worker's whole environment: nothing of the grader's but the CPU and GPU settings below."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home),
+        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", TOKEN_VARIABLE: token,
+    }
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
 
 
 def landlock_wanted():
@@ -130,47 +136,21 @@ class Worker:
             for path in [self.root, *self.root.iterdir()]:
                 os.chown(path, self.uid, self.uid)
 
+    def _limit_values(self):
+        names = ("memory_mb", "cpu_s", "max_file_mb", "max_open_files", "max_processes")
+        return {name: getattr(self.limits, name) for name in names}
+
     def _preexec(self):
-        """In the child, between fork and exec: limits first, then (as root) the irrevocable bits, then the uid."""
-        os.umask(0o077)
-        memory = self.limits.memory_mb * MB
-        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))  # heap and private mappings, not torch/CUDA
-        resource.setrlimit(resource.RLIMIT_CPU, (self.limits.cpu_s, self.limits.cpu_s + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (self.limits.max_file_mb * MB,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        files = self.limits.max_open_files if hard == resource.RLIM_INFINITY else min(self.limits.max_open_files, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
-        try:  # when memory runs out, the kernel kills the worker, never the grader; as root the student cannot undo it
-            fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
-            os.write(fd, b"1000")
-            os.close(fd)
-        except OSError:
-            pass
-        if prctl is not None:  # setuid programs (su, pkexec, ...) gain nothing from here on
-            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        if self.uid is not None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.max_processes,) * 2)  # per uid: ours alone
-            if unshare is not None:
-                unshare(CLONE_NEWNET)  # no network where the kernel lets root do this; ignored where not
-            os.setgroups([])
-            os.setresgid(self.uid, self.uid, self.uid)
-            os.setresuid(self.uid, self.uid, self.uid)
+        """In the child, between fork and exec (see :mod:`.restrict`)."""
+        restrict(self._limit_values(), self.uid)
 
     def _spawn(self):
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.root), "TMPDIR": str(self.root),
-            "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", TOKEN_VARIABLE: self.token,
-        }
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
-            if name in os.environ:
-                env[name] = os.environ[name]
+        env = worker_env(self.root, self.token)
         command = [worker_python(), "-I", "-B", str(self.root / "_nnhw_worker.py"), str(to_worker_r), str(from_worker_w)]
         try:
-            proc = subprocess.Popen(
+            proc = self._fork_warm(env, to_worker_r, from_worker_w) or subprocess.Popen(
                 command, cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, pass_fds=(to_worker_r, from_worker_w), start_new_session=True,
                 preexec_fn=self._preexec,
@@ -189,6 +169,18 @@ class Worker:
         os.set_blocking(to_worker_w, False)  # writes wait in select, with the call's deadline
         self._in = to_worker_w
         return proc, _Tail(proc.stdout, self.limits.output_tail_bytes), from_worker_r
+
+    def _fork_warm(self, env, request_fd, answer_fd):
+        """A worker forked from the warm process (:mod:`.warm`), or None: start it the plain way."""
+        starter = warm.current()
+        if starter is None or self.uid is None:
+            return None
+        try:
+            return starter.spawn(self.root, self.root / "_nnhw_worker.py", env, self._limit_values(), self.uid,
+                                 request_fd, answer_fd)
+        except warm.WarmFailure:
+            warm.stop()  # it could not serve this one; nor, likely, the next
+            return None
 
     # -- the channel -----------------------------------------------------------------------------
     def _check_alive(self):
@@ -301,10 +293,11 @@ class Worker:
             os.close(self._in)
         except OSError:
             pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        if not isinstance(self.proc, warm.ForkedProcess):  # a forked one's group is its uid: kill_all below
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
         try:
             self.proc.kill()
             self.proc.wait(timeout=5)  # reap it first: its zombie is no survivor
@@ -322,6 +315,8 @@ class Worker:
         self._release()
 
     def _release(self):
+        if isinstance(getattr(self, "proc", None), warm.ForkedProcess):
+            self.proc.release()
         if self._lease is not None:
             os.close(self._lease)
             self._lease = None
