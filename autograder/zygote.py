@@ -36,6 +36,10 @@ def preload(torch):
 
     if torch:
         import torch  # noqa: F401
+        # what torch imports the first time an optimizer steps (sympy and more: 2 CPU s in every child that
+        # trains a reference model); importing it here leaves the examples drawn as they were (the
+        # recordings of all four assignments were compared, with and without)
+        import torch._dynamo  # noqa: F401
 
 
 def needs_torch(assignment):
@@ -71,14 +75,18 @@ class Assignments:
 
 
 def worker_preload(assignment):
-    """What the warm process imports for this assignment's workers: numpy, and torch where the solution's
-    code imports it (a worker that never would must not have it in memory: it counts against the worker's
-    memory limit), and never a package the worker blocks."""
-    from .mutants import imported_packages
+    """What the warm process imports for this assignment's workers: numpy, torch where the worker's code
+    imports it, and what torch imports at an optimizer's first step where that code uses ``optim``; never
+    a package the worker blocks, nor one its code does not use (it would count against the worker's
+    memory limit, about 70 MB for torch._dynamo)."""
+    from .mutants import imported_packages, references
 
     try:
-        wanted = {"numpy"} | (imported_packages(assignment) & {"torch"})
-        return sorted(wanted - set(assignment.config.forbidden.block_imports))
+        wanted = sorted(({"numpy"} | (imported_packages(assignment) & {"torch"}))
+                        - set(assignment.config.forbidden.block_imports))
+        if "torch" in wanted and "optim" in set().union(*references(assignment).values()):
+            wanted.append("torch._dynamo")
+        return wanted
     except Exception:  # noqa: BLE001 - a solution or config being edited: its workers start the plain way
         return []
 

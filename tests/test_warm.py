@@ -236,3 +236,4 @@ def test_the_warm_process_never_holds_a_package_the_worker_blocks():
     assert worker_preload(course.assignment("a2_backprop")) == ["numpy"]
     assert worker_preload(course.assignment("a3_cnn")) == ["numpy", "torch"]  # gpu_conv.py imports it
     assert worker_preload(course.assignment("a1_forward")) == ["numpy"]  # torch judges in the grader only
+    assert worker_preload(course.assignment("a4_pytorch")) == ["numpy", "torch", "torch._dynamo"]  # it trains
