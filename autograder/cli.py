@@ -147,22 +147,12 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
                    "submission under each seed and report the mutants some seed lets through.")
 def verify(ids, jobs, seeds):
     """Check the solution gets full marks, the starter zero and every mutant less; show who catches what."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .runner import Zygotes, cores
-    from .verify import verify as verify_one
+    from .verify import verify_many
 
     assignments = _assignments(ids)
-    # every assignment at once, ``jobs`` gradings at a time in all: while one grades its solution (the
-    # others wait for the examples it records), the other cores grade the other assignments' mutants
-    # and through the same graders: an idle one takes the next grading, whichever assignment it is for
-    slots = threading.Semaphore(jobs or cores())
-    with _progress(*(a.id for a in assignments)) as bars, ThreadPoolExecutor(len(assignments)) as pool, \
-            Zygotes() as zygotes:
-        runs = [pool.submit(verify_one, assignment, jobs, seeds or (None,), *bars[assignment.id], slots=slots,
-                            zygotes=zygotes) for assignment in assignments]
-        results = [run.result() for run in runs]
+    with _progress(*(a.id for a in assignments)) as bars:
+        verified = verify_many(assignments, jobs, seeds or (None,), progress=bars.get)
+    results = [verified[assignment.id] for assignment in assignments]
     failures = 0
     for assignment, graded in zip(assignments, results):
         _print_catch_table(assignment, graded)

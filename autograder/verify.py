@@ -15,13 +15,15 @@ seeds that miss it: a bug caught only by luck is not caught.
 import contextlib
 import functools
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grader import examples_key
 from .mutants import affected_names, load_mutants, references, write_mutant_submission
 from .replay import load_calls
-from .runner import Runner
+from .runner import Runner, Zygotes, cores
 
 
 @dataclass
@@ -189,3 +191,18 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
     for subject in subjects:
         judge(subject, max_score)
     return subjects
+
+
+def verify_many(assignments, jobs=None, seeds=(None,), progress=None):
+    """Verify every assignment at once, as ``nnhw verify`` does: ``jobs`` gradings at a time in all (while
+    one assignment grades its solution, and the others wait for the examples it records, the other cores
+    grade the other assignments' mutants), through the same graders (an idle one takes the next grading,
+    whichever assignment it is for). ``progress(assignment_id)``: its ``(on_start, on_done)``.
+    Returns ``{assignment id: [Graded]}``."""
+    slots = threading.Semaphore(jobs or cores())
+    with ThreadPoolExecutor(max(1, len(assignments))) as pool, Zygotes() as zygotes:
+        runs = {assignment.id: pool.submit(verify, assignment, jobs, seeds,
+                                           *(progress(assignment.id) if progress else (None, None)),
+                                           slots=slots, zygotes=zygotes)
+                for assignment in assignments}
+        return {assignment_id: run.result() for assignment_id, run in runs.items()}

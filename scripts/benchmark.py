@@ -9,7 +9,8 @@ Per assignment:
   and CPU seconds, peak memory of grader and worker together, examples per property, tests
   replayed (budget: 30 s, 600 MB);
 - `nnhw verify ID`: wall seconds on all cores, cold (the solution's examples drawn again, as after
-  an edit to a property); then `nnhw verify` of all of them as one command, the examples recorded;
+  an edit to a property); then `nnhw verify` of all of them as one command: cold, with the examples
+  recorded, and so again with workers started the plain way (no warm process);
 - the worker's cost: grading through the worker against in-process (scripts/benchmark_worker.py);
 then `nnhw grade-batch` throughput at --jobs 1 and 2 (scripts/bench_batch.py), and the load average
 before and after: the machine may be shared, and figures taken under load are not comparable.
@@ -112,7 +113,7 @@ def one_submission(assignment_id):
             "replayed": f"{replayed}/{len(results['tests'])}"}
 
 
-def verify_wall(*ids, cold=True):
+def verify_wall(*ids, cold=True, env=None):
     """Wall seconds of one `nnhw verify IDS` on all cores. ``cold``: the solution's recorded examples
     are forgotten first (as after an edit to a property), so the solution's run draws them again."""
     if cold:
@@ -121,7 +122,7 @@ def verify_wall(*ids, cold=True):
                 path.unlink()
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "autograder", "verify", *ids], cwd=ROOT,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env={**os.environ, **(env or {})})
     return round(time.monotonic() - started, 1), done.returncode == 0
 
 
@@ -169,9 +170,14 @@ def main():
         rows.append(row)
     if "verify" not in skip:
         print(f"verify, each assignment cold (its examples drawn again): {verify_total:.1f} s wall in all", flush=True)
-        seconds, verified = verify_wall(*ids, cold=False)
-        print(f"nnhw verify {' '.join(ids)}, one command, the examples recorded: {seconds:.1f} s wall"
-              + ("" if verified else " (NOT verified)"), flush=True)
+        runs = {"cold (all examples drawn again)": {"cold": True},
+                "the examples recorded": {"cold": False},
+                "the examples recorded, no warm workers (NNHW_NO_WARM_WORKERS=1)":
+                    {"cold": False, "env": {"NNHW_NO_WARM_WORKERS": "1"}}}
+        for label, options in runs.items():
+            seconds, verified = verify_wall(*ids, **options)
+            print(f"nnhw verify {' '.join(ids)}, one command, {label}: {seconds:.1f} s wall"
+                  + ("" if verified else " (NOT verified)"), flush=True)
     if "batch" not in skip:
         figures = batch(args.batch_assignment, args.batch_count)
         print(f"grade-batch {args.batch_assignment} ({args.batch_count} submissions): "

@@ -95,9 +95,11 @@ def _timed_grades(assignment, **options):
         started = time.perf_counter()
         in_process = grader.grade(assignment, assignment.solution_dir, **options)
         local_s = time.perf_counter() - started
-    if in_process["score"] != through_worker["score"]:
-        raise SystemExit(f"{assignment.id}: in-process score {in_process['score']} != worker's "
-                         f"{through_worker['score']}:\n{json.dumps(in_process, indent=1)[:3000]}")
+    if in_process["score"] != through_worker["score"]:  # a test that needs the worker itself (e.g. its device)
+        differ = [t.get("name", "?") for t, w in zip(in_process["tests"], through_worker["tests"])
+                  if t.get("score") != w.get("score")]
+        raise NotImplementedError(f"in process it scores {in_process['score']:g}, through the worker "
+                                  f"{through_worker['score']:g}; they differ on {'; '.join(differ)[:300]}")
     return worker_s, local_s, channel, local
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from autograder import results as results_json
 from autograder.mutants import load_mutants, write_mutant_submission
-from autograder.verify import function_of, verify
+from autograder.verify import function_of, verify_many
 from fake_gradescope import make_container, run_autograder
+import once_per_session
 from helpers import by_name, grade
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
@@ -109,13 +110,19 @@ def test_missing_file_scores_zero_with_a_clear_message(tmp_path):
     assert all("forward.py was not found" in t["output"] for t in results["tests"])
 
 
+@pytest.fixture(scope="session")
+def verified(request, course):
+    """Every assignment verified at once, as `nnhw verify` does it, once per test session however many
+    xdist workers ask (one grades, the other waits for its results)."""
+    return once_per_session.once(request.config, "verified", lambda: verify_many(course.assignments()))
+
+
 @pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn", "a4_pytorch"])
-def test_verify_solution_full_starter_zero_every_mutant_caught(course, assignment_id):
+def test_verify_solution_full_starter_zero_every_mutant_caught(course, verified, assignment_id):
     """Every instructor mutant loses marks on a test of each function it breaks."""
     if assignment_id not in course.ids():
         pytest.skip(f"{assignment_id} is not in this course yet")
-    assignment = course.assignment(assignment_id)
-    graded = verify(assignment)
+    graded = verified[assignment_id]
     assert len([g for g in graded if g.kind == "mutant"]) >= 8
     problems = {g.name: g.problems for g in graded if g.problems}
     assert problems == {}
