@@ -199,6 +199,21 @@ def test_a_warm_process_that_is_gone_costs_nothing_but_time(student, warmed):
 
 
 @needs_root
+def test_a_worker_outlives_its_warm_process(student, warmed):
+    """If the warm process is killed while its worker grades, the worker is watched through its pidfd:
+    its calls go on, and closing it still leaves nothing."""
+    worker = Worker(student, ["student"], Limits(call_timeout_s=2))
+    assert isinstance(worker.proc, warm.ForkedProcess)
+    os.kill(warmed.process.pid, signal.SIGKILL)
+    warmed.process.wait()
+    time.sleep(0.5)  # several of the grader's polls of a live worker
+    assert json.loads(call(worker, "identity"))["uid"] == worker.uid and worker.proc.poll() is None
+    with pytest.raises(WorkerFailure, match="crashed"):
+        worker.request({"op": "call", "target": "exit_with"}, {"args": [3]})  # no one left to say it was 3
+    assert processes_of(uid=worker.uid) == []
+
+
+@needs_root
 def test_an_answer_meant_for_a_killed_grader_is_not_taken(student, warmed):
     """A grader killed between its request and the answer leaves that answer on the socket; the next
     grader skips it (and closes the descriptor it carried) rather than talk to another's worker."""

@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -53,23 +54,33 @@ class ForkedProcess:
         self.stdout = os.fdopen(output, "rb")
 
     def poll(self):
-        if self.returncode is None and select.select([self._status], [], [], 0)[0]:
-            self._read_status()
+        if self.returncode is None and select.select([self._watched()], [], [], 0)[0]:
+            self._learn_how_it_ended()
         return self.returncode
 
     def wait(self, timeout=None):
-        if self.returncode is None:
-            if not select.select([self._status], [], [], timeout)[0]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self._watched()], [], [], remaining)[0]:
                 raise subprocess.TimeoutExpired("worker", timeout)
-            self._read_status()
+            self._learn_how_it_ended()
         return self.returncode
 
-    def _read_status(self):
-        text = os.read(self._status, 64).decode("ascii", "replace")
-        try:
-            self.returncode = int(text)
-        except ValueError:  # the warm process ended before it could say
+    def _watched(self):
+        """The status pipe while the warm process is there to write to it; else the worker's pidfd."""
+        return self._pidfd if self._status is None else self._status
+
+    def _learn_how_it_ended(self):
+        if self._status is None:  # the pidfd: the worker ended after the warm process, which cannot say how
             self.returncode = -signal.SIGKILL
+            return
+        text = os.read(self._status, 64)
+        if not text:  # the warm process is gone, the worker perhaps not: from now on, watch the worker itself
+            os.close(self._status)
+            self._status = None
+            return
+        self.returncode = int(text)
 
     def kill(self):
         """SIGKILL to the worker itself, never to a later process with its pid."""
@@ -81,10 +92,11 @@ class ForkedProcess:
 
     def release(self):
         for fd in (self._pidfd, self._status):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
 
 def _worker_env(home):
