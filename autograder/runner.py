@@ -90,7 +90,7 @@ class Zygote:
     """One ``python -m autograder.zygote`` process and its request/answer pipes."""
 
     def __init__(self, course_root, torch, env):
-        self.key = (str(course_root), torch, tuple(sorted(env.items())))
+        self.key = self.key_of(course_root, torch, env)
         self.errors = tempfile.TemporaryFile()
         command = [sys.executable, "-m", "autograder.zygote", *(["--torch"] if torch else [])]
         self.process = subprocess.Popen(command, env=_grader_env(course_root, env), stdin=subprocess.PIPE,
@@ -99,6 +99,11 @@ class Zygote:
         if not ready.get("ready"):
             self.close()
             raise ZygoteFailure(f"the grader could not start: {ready.get('error', '')}".rstrip())
+
+    @staticmethod
+    def key_of(course_root, torch, env):
+        """What makes two zygotes interchangeable: the same course, torch or not, the same environment."""
+        return str(course_root), torch, tuple(sorted(env.items()))
 
     def _answer(self):
         line = self.process.stdout.readline()
@@ -152,7 +157,7 @@ class Zygotes:
         from .zygote import needs_torch
 
         root, torch = assignment.course.root, needs_torch(assignment)
-        key = (str(root), torch, tuple(sorted(env.items())))
+        key = Zygote.key_of(root, torch, env)
         with self._lock:
             for zygote in self._idle:
                 if zygote.key == key:

@@ -99,18 +99,12 @@ class ForkedProcess:
                     pass
 
 
-def _worker_env(home):
-    """The environment the warm process runs in: the worker's, less what is each worker's own."""
-    from .worker import worker_env
-
-    return worker_env(home, token="")
-
-
 class WarmStart:
     """One warm process and its control socket; not thread-safe (one grader uses it at a time)."""
 
     def __init__(self, modules):
         from .processes import worker_python
+        from .worker import worker_env  # it imports this module
 
         self.owner = os.getpid()  # a forked grader uses it, but never closes it
         self.folder = Path(tempfile.mkdtemp(prefix="nnhw-warm-"))
@@ -120,10 +114,11 @@ class WarmStart:
         self._ids = itertools.count(1)
         self._nonce = secrets.token_hex(4)  # a child grader killed mid-request leaves an answer no one else takes
         try:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # the workers' environment, less each one's own token
                 [worker_python(), "-I", "-B", str(self.folder / "_nnhw_warm.py"), str(theirs.fileno()),
-                 json.dumps(list(modules))], env=_worker_env(self.folder), cwd=self.folder, pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 json.dumps(list(modules))], env=worker_env(self.folder, token=""), cwd=self.folder,
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
         except (OSError, subprocess.SubprocessError) as exc:
             self.close()
             raise WarmFailure(f"cannot start: {exc}") from None
