@@ -7,13 +7,13 @@ results.json is newer than what it handed in is not graded again (unless ``regra
 submission whose grader failed (``extra_data.grader_error``) is always tried again. Walking
 folders and writing the gradebook and report is :mod:`.grade_folder`'s job.
 
-Before the class, the reference solution is graded once and the examples hypothesis draws are
-recorded; each submission then replays them instead of drawing them again (see :mod:`.replay`):
-the same verdicts and feedback, for about a third of the CPU time.
+Each submission replays the reference solution's recorded examples instead of drawing them again
+(see :mod:`.replay`): the same verdicts and feedback, for about a third of the CPU time. The recording
+is the course's (under .nnhw/, kept by `nnhw verify` and `nnhw build`); where there is none yet, the
+solution is graded once first to make it, and the next batch finds it.
 """
 
 import json
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -140,11 +140,11 @@ def grade_batch(assignment, submissions, out_dir, jobs=None, regrade=False, time
             if on_done:
                 on_done(outcome)
 
-    with Runner(assignment, jobs, grade) as runner, tempfile.TemporaryDirectory(prefix="nnhw-batch-") as temp:
-        recording = Path(temp) / "examples.pickle"
+    with Runner(assignment, jobs, grade) as runner:
         examples = None
-        if grade is None and len(pending) >= RECORD_FROM:  # a stand-in grader draws no examples
-            examples = {"replay_examples": recording} if runner.record_examples(recording, seed, timeout) else None
+        if grade is None and pending:  # a stand-in grader draws no examples
+            recording = runner.cached_examples(seed, timeout, record=len(pending) >= RECORD_FROM)
+            examples = recording and {"replay_examples": recording}
         try:
             runner.each(pending, lambda submission: run(submission, runner), done, stopped=lambda: bool(broken))
         except BaseException:  # Ctrl-C: start nothing new; what was graded stays for the next run

@@ -223,14 +223,11 @@ def recorded_examples(assignment):
     """The solution's examples, recorded for the bundle (see :mod:`.replay`): from the course's cache when
     the tests, engine and libraries are unchanged since the last verify or build, else by grading the
     solution once now. None when the solution cannot be graded here (the bundle then draws them)."""
-    from .grader import examples_key
     from .runner import Runner
 
-    path = assignment.examples_path(examples_key(assignment))
-    if not path.is_file():
-        with Runner(assignment, 1) as runner:
-            runner.record_examples(path)
-    return path.read_bytes() if path.is_file() else None
+    with Runner(assignment, 1) as runner:
+        path = runner.cached_examples()
+    return path.read_bytes() if path is not None else None
 
 
 def bundle_tree(assignment, examples=None):

@@ -106,9 +106,12 @@ def print_results(results, title):
               help="Write the examples drawn to this file (grading the solution).")
 @click.option("--replay-examples", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="Replay the examples a --record-examples run wrote instead of drawing them.")
+@click.option("--no-replay", is_flag=True,
+              help="Draw every example, even where the solution's are recorded (by nnhw verify, build or grade-batch).")
 def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedback, seed, record_examples,
-          replay_examples):
-    """Grade a submission (folder, zip or file) exactly as Gradescope would."""
+          replay_examples, no_replay):
+    """Grade a submission (folder, zip or file) exactly as Gradescope would: where the solution's examples are
+    recorded (the recording `nnhw build` puts in the bundle), they are replayed, not drawn again."""
     from .grader import grade_safely
     from .sandbox import unconfined_warning
 
@@ -118,7 +121,8 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     results = grade_safely(lambda: course.assignment(assignment_id), submission,
                            random_examples=random_examples, keyword=keyword, seed=seed,
-                           record_examples=record_examples, replay_examples=replay_examples)
+                           record_examples=record_examples, replay_examples=replay_examples,
+                           replay_cached=not no_replay)
     if out:
         results_json.write(results, out)
     if quiet:

@@ -57,14 +57,18 @@ def examples_key(assignment, seed=None):
 
 
 def grade(assignment, upload, random_examples=False, keyword=None, seed=None, shrink=True,
-          record_examples=None, replay_examples=None):
+          record_examples=None, replay_examples=None, replay_cached=False):
     """Grade ``upload`` (folder, zip or file) for ``assignment``; returns results.json content.
 
     ``seed``: hypothesis seed for every property, instead of the fixed derandomized examples.
     ``shrink=False``: verdicts only, failures unshrunk (see :class:`plugin.GradingPlugin`).
     ``record_examples``: a path to write the examples drawn to (grading the solution);
-    ``replay_examples``: a path such a run wrote: its examples are replayed, not drawn (see :mod:`.replay`)."""
+    ``replay_examples``: a path such a run wrote: its examples are replayed, not drawn (see :mod:`.replay`);
+    ``replay_cached``: replay the course's recording for this seed where there is one (see
+    :func:`cached_examples`), as the bundle replays the copy `nnhw build` put in it."""
     started = time.monotonic()
+    if replay_cached and not (random_examples or record_examples or replay_examples):
+        replay_examples = cached_examples(assignment, seed)
     config = assignment.config
     try:
         located = locate(upload, config.files)
@@ -108,6 +112,13 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
                                       **_graded_with(assignment)})
     finally:
         located.cleanup()
+
+
+def cached_examples(assignment, seed=None):
+    """The course's recording of the solution's examples for ``seed`` (made by `nnhw verify`, `nnhw build` or
+    `nnhw grade-batch`, kept under .nnhw/ for the current :func:`examples_key`), or None if there is none."""
+    path = assignment.examples_path(examples_key(assignment, seed), seed)
+    return path if path.is_file() else None
 
 
 def _graded_with(assignment):

@@ -62,8 +62,11 @@ def _results_of(out, returncode, stderr, timed_out, timeout):
 def grade_in_subprocess(assignment, upload, out, timeout=None, env=None, seed=None, examples=None, keyword=None):
     """Grade ``upload`` with ``nnhw grade ... --out OUT --quiet`` in a fresh process; its results.
 
-    The slow, simple way (start-up paid every time); :class:`Runner` grades the same, faster."""
+    The slow, simple way (start-up paid every time); :class:`Runner` grades the same, faster. Without
+    ``examples`` they are drawn, as the Runner's are, not replayed from the course's recording."""
     command = [sys.executable, "-m", "autograder", "grade", assignment.id, str(upload), "--out", str(out), "--quiet"]
+    if not examples:
+        command.append("--no-replay")
     if seed is not None:
         command += ["--seed", str(seed)]
     for option, path in (examples or {}).items():
@@ -229,6 +232,17 @@ class Runner:
             self.grade(self.assignment.solution_dir, Path(temp) / "results.json", timeout=timeout, seed=seed,
                        shrink=False, examples={"record_examples": path})
         return Path(path).is_file()
+
+    def cached_examples(self, seed=None, timeout=None, record=True):
+        """The course's recording of the solution's examples for ``seed`` (see :func:`grader.cached_examples`),
+        made now by grading the solution if there is none and ``record``; None if there is none after all."""
+        from .grader import cached_examples, examples_key
+
+        found = cached_examples(self.assignment, seed)
+        if found is not None or not record:
+            return found
+        path = self.assignment.examples_path(examples_key(self.assignment, seed), seed)
+        return path if self.record_examples(path, seed, timeout) else None
 
     def each(self, items, work, on_done=None, stopped=lambda: False):
         """``work(item)`` for every item, ``jobs`` at a time; the results in the items' order.

@@ -65,6 +65,16 @@ def course():
 
 
 @pytest.fixture(scope="session")
+def a1_recorded(request, course):
+    """a1's solution examples recorded in the course's cache (.nnhw/), as `nnhw verify` or `nnhw build` leave
+    them, once per test session: `nnhw grade` and `grade-batch` then replay them, as Gradescope does."""
+    from autograder.build import recorded_examples
+
+    assert once_per_session.once(request.config, "a1-recorded",
+                                 lambda: recorded_examples(course.assignment("a1_forward")) is not None)
+
+
+@pytest.fixture(scope="session")
 def bundle_dir(tmp_path_factory):
     """The built bundles (dist/), rebuilt once per test session into a temporary folder. a1's carries the
     solution's recorded examples, as `nnhw build` makes it; the others draw theirs, as a bundle without

@@ -18,8 +18,8 @@ def nnhw(*args, check=True, timeout=900, env=None):
     return done
 
 
-def grade(assignment_id, submission, out, **kwargs):
-    nnhw("grade", assignment_id, submission, "--out", out, "--quiet", **kwargs)
+def grade(assignment_id, submission, out, *options, **kwargs):
+    nnhw("grade", assignment_id, submission, "--out", out, "--quiet", *options, **kwargs)
     return json.loads(Path(out).read_text())
 
 

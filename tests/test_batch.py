@@ -45,7 +45,7 @@ def read_csv(path):
 
 # -- a class of 12 through the real command ----------------------------------------------------
 @pytest.fixture(scope="module")
-def graded_class(a1, tmp_path_factory):
+def graded_class(a1, a1_recorded, tmp_path_factory):
     base = tmp_path_factory.mktemp("batch")
     expected = make_submissions(a1, base / "submissions", count=12,
                                 mutants=["affine_no_bias", "relu_leaky", "ce_naive_log", "softmax_whole_batch"])
@@ -69,6 +69,8 @@ def test_batch_writes_gradebook_report_and_every_students_results(a1, graded_cla
         assert float(row["total"]) == pytest.approx(results["score"]), row["student"]
         assert sum(float(row[spec.name]) for spec in a1.config.tests) == pytest.approx(results["score"])
         assert float(row["max_score"]) == a1.config.max_score
+        if results["tests"]:  # the course's recording of the solution's examples, replayed
+            assert "replayed" in results["extra_data"], row["student"]
 
 
 def test_scores_are_what_each_submission_deserves(a1, graded_class):
@@ -172,7 +174,7 @@ def _export(a1, root):
     return export
 
 
-def test_gradescope_export_zip_is_graded_per_student(a1, tmp_path):
+def test_gradescope_export_zip_is_graded_per_student(a1, a1_recorded, tmp_path):
     export = _export(a1, tmp_path / "unpacked")
     archive = tmp_path / "submissions_export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -467,3 +469,13 @@ def test_runners_that_share_graders_grade_each_assignment_as_alone(a1, tmp_path)
     for results in (shared, fresh):
         results.pop("execution_time", None)
     assert shared == fresh and shared["score"] == 0 and len(shared["tests"]) == len(a2.config.tests)
+
+
+def test_a_batch_of_one_replays_the_course_s_recording(a1, a1_recorded, tmp_path):
+    """The solution's examples recorded by an earlier verify, build or batch are replayed however few the
+    submissions: no batch grades the solution again to record them."""
+    subs = _submissions(tmp_path, ["ann"])
+    shutil.copy(a1.solution_dir / "forward.py", subs[0].source / "forward.py")
+    (outcome,) = grade_batch(a1, subs, tmp_path / "out", jobs=1)
+    assert outcome.results["score"] == a1.config.max_score
+    assert outcome.results["extra_data"]["replayed"] == sorted(spec.name for spec in a1.config.tests)

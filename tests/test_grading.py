@@ -37,11 +37,14 @@ def without_timing(results):
     return results
 
 
-def test_solution_gets_full_marks_and_valid_results(a1, tmp_path):
+def test_solution_gets_full_marks_and_valid_results(a1, a1_recorded, tmp_path):
     results = grade(A1, a1.solution_dir, tmp_path / "r.json")
     assert results_json.validate(results) == []
     assert results["score"] == a1.config.max_score == sum(t["max_score"] for t in results["tests"])
     assert all(t["status"] == "passed" for t in results["tests"])
+    # the course's recording (as the bundle's) replayed, not drawn again; drawing gives the same feedback
+    # (test_bundle_scores_equal_nnhw_grade)
+    assert results["extra_data"]["replayed"] == sorted(t.name for t in a1.config.tests)
     assert [t["number"] for t in results["tests"]] == [t.number for t in a1.config.tests]
     versions = results["extra_data"]["versions"]  # what decided this grade, for anyone who regrades it
     assert versions["numpy"] == np.__version__ and versions["hypothesis"] == hypothesis.__version__
@@ -66,8 +69,8 @@ def test_starter_gets_zero_with_one_clear_message_per_test(a1, tmp_path):
 
 
 def test_grading_is_reproducible(a1_mutant, tmp_path):
-    first = grade(A1, a1_mutant, tmp_path / "1.json")
-    second = grade(A1, a1_mutant, tmp_path / "2.json")
+    first = grade(A1, a1_mutant, tmp_path / "1.json", "--no-replay")  # the examples drawn, not a recording's
+    second = grade(A1, a1_mutant, tmp_path / "2.json", "--no-replay")
     assert without_timing(first) == without_timing(second)
     failed = [t for t in first["tests"] if t["status"] == "failed"]
     assert [function_of(t["name"]) for t in failed] == ["tanh"]
@@ -76,7 +79,7 @@ def test_grading_is_reproducible(a1_mutant, tmp_path):
 
 def test_bundle_scores_equal_nnhw_grade(a1, a1_mutant, bundle_dir, tmp_path):
     for name, submission in (("solution", a1.solution_dir / "forward.py"), ("mutant", a1_mutant)):
-        local = grade(A1, submission, tmp_path / f"{name}.json")
+        local = grade(A1, submission, tmp_path / f"{name}.json", "--no-replay")
         root = make_container(tmp_path / name, bundle_dir / f"{A1}-autograder.zip", submission)
         bundled, _, done = run_autograder(root)
         assert done.returncode == 0, done.stderr
@@ -88,7 +91,7 @@ def test_bundle_scores_equal_nnhw_grade(a1, a1_mutant, bundle_dir, tmp_path):
         assert "replayed" not in local["extra_data"]
 
 
-def test_zipped_and_nested_submissions_are_found(a1, tmp_path):
+def test_zipped_and_nested_submissions_are_found(a1, a1_recorded, tmp_path):
     nested = tmp_path / "upload" / "my_hw" / "a1"
     nested.mkdir(parents=True)
     shutil.copy(a1.solution_dir / "forward.py", nested)
