@@ -13,7 +13,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from . import cases as public_case, data, protocol
+from . import cases as public_case, data, protocol, syntax
 from .environment import LOCK_NAME
 from .portable import portable, portable_inputs, widened
 from .regions import make_stub, strip_markers
@@ -34,7 +34,7 @@ def test_titles(assignment):
     """``{test function: first docstring line}`` read from the test files without importing them."""
     titles = {}
     for path in sorted(assignment.tests_dir.glob("test_*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in syntax.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
                 doc = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
                 titles[node.name] = doc

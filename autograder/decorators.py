@@ -19,6 +19,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import syntax
+
 #: decorator name -> the TestSpec field it sets (None: a runtime effect only)
 FIELDS = {"weight": "weight", "partial_credit": "weight", "visibility": "visibility", "number": "number",
           "tags": "tags", "leaderboard": None, "hide_errors": None}
@@ -60,7 +62,7 @@ def _literals(path, node):
 def read(path):
     """``{test name: Decorated}`` for the test functions in ``path`` that carry gradescope-utils decorators."""
     path = Path(path)
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = {}
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

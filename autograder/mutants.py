@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import syntax
 from .regions import strip_markers
 
 HEADER = re.compile(r"^#\s*(target|caught-by):\s*(.*?)\s*$")
@@ -118,7 +119,7 @@ def _referred(node):
 
 def _parsed(source):
     """The syntax tree of a file of the course, its solution markers stripped."""
-    return ast.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
+    return syntax.parse(strip_markers(Path(source).read_text(encoding="utf-8"), str(source)))
 
 
 def _worker_sources(assignment):
@@ -157,7 +158,7 @@ def affected_names(assignment, mutant, uses=None):
     code does more than define names (it runs statements on import), and anything may differ.
     ``uses``: :func:`references` of the assignment, when the caller has it already."""
     try:
-        code = ast.parse(mutant.code)
+        code = syntax.parse(mutant.code)
     except SyntaxError:
         return None
     imported = _imports(_parsed(assignment.solution_files()[mutant.target]))

@@ -12,6 +12,8 @@ becomes, in the starter, a ``# TODO`` line and a ``NotImplementedError`` naming 
 import ast
 import re
 
+from . import syntax
+
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<todo>.*?))?\s*$")
 END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 
@@ -67,7 +69,7 @@ def strip_markers(source, filename="<solution>"):
 
 def make_stub(source, filename="<solution>"):
     """Replace every solution region by a TODO and a ``NotImplementedError``."""
-    tree = ast.parse(source, filename)
+    tree = syntax.parse(source, filename)
     lines = source.splitlines(keepends=True)
     out, cursor = [], 0
     for begin, end, indent, todo in list(_regions(source, filename)):
@@ -82,11 +84,11 @@ def make_stub(source, filename="<solution>"):
         cursor = end + 1
     out += lines[cursor:]
     stub = "".join(out)
-    ast.parse(stub, filename)  # a region that swallowed half a statement must not reach students
+    syntax.parse(stub, filename)  # a region that swallowed half a statement must not reach students
     return stub
 
 
 def solution_functions(source, filename="<solution>"):
     """Names of the functions that hold a solution region (what the starter asks for)."""
-    tree = ast.parse(source, filename)
+    tree = syntax.parse(source, filename)
     return [_enclosing_function(tree, begin + 1) for begin, _, _, _ in _regions(source, filename)]

@@ -13,6 +13,8 @@ documentation, not code, and are not read.
 
 import ast
 
+from . import syntax
+
 
 def _docstrings(tree):
     """The string constants that are docstrings (of the module, classes and functions)."""
@@ -48,7 +50,7 @@ def _texts(node, parents):
 def forbidden_uses(source, names, filename="<student>"):
     """``[(line, what)]`` for every identifier, attribute, import or string literal naming a forbidden name."""
     try:
-        tree = ast.parse(source, filename)
+        tree = syntax.parse(source, filename)
     except SyntaxError:
         return []  # the import fails with a clearer message
     docstrings = _docstrings(tree)
