@@ -114,10 +114,15 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
         located.cleanup()
 
 
+def examples_cache(assignment, seed=None):
+    """Where the course keeps the recording of the solution's examples for ``seed`` under the current
+    :func:`examples_key` (made by `nnhw verify`, `nnhw build` or `nnhw grade-batch`, under .nnhw/)."""
+    return assignment.examples_path(examples_key(assignment, seed), seed)
+
+
 def cached_examples(assignment, seed=None):
-    """The course's recording of the solution's examples for ``seed`` (made by `nnhw verify`, `nnhw build` or
-    `nnhw grade-batch`, kept under .nnhw/ for the current :func:`examples_key`), or None if there is none."""
-    path = assignment.examples_path(examples_key(assignment, seed), seed)
+    """The course's recording for ``seed`` (see :func:`examples_cache`), or None if there is none."""
+    path = examples_cache(assignment, seed)
     return path if path.is_file() else None
 
 

@@ -234,15 +234,12 @@ class Runner:
         return Path(path).is_file()
 
     def cached_examples(self, seed=None, timeout=None, record=True):
-        """The course's recording of the solution's examples for ``seed`` (see :func:`grader.cached_examples`),
+        """The course's recording of the solution's examples for ``seed`` (see :func:`grader.examples_cache`),
         made now by grading the solution if there is none and ``record``; None if there is none after all."""
-        from .grader import cached_examples, examples_key
+        from .grader import examples_cache
 
-        found = cached_examples(self.assignment, seed)
-        if found is not None or not record:
-            return found
-        path = self.assignment.examples_path(examples_key(self.assignment, seed), seed)
-        return path if self.record_examples(path, seed, timeout) else None
+        path = examples_cache(self.assignment, seed)
+        return path if path.is_file() or (record and self.record_examples(path, seed, timeout)) else None
 
     def each(self, items, work, on_done=None, stopped=lambda: False):
         """``work(item)`` for every item, ``jobs`` at a time; the results in the items' order.
