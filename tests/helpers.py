@@ -25,3 +25,17 @@ def grade(assignment_id, submission, out, *options, **kwargs):
 
 def by_name(results):
     return {t["name"]: t for t in results["tests"]}
+
+
+#: a student function that leaves a grandchild behind, sleeping in a session of its own (a student
+#: module's source; it needs ``os`` and ``time`` imported): what the worker's clean-up must still find
+DETACH = '''
+def detach():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(600)
+        os._exit(0)
+    os.wait()
+    return 0
+'''

@@ -50,6 +50,7 @@ from autograder.course import Course
 from autograder.sandbox import confine
 from autograder.results import validate
 from fake_gradescope import make_container, run_autograder
+from helpers import DETACH
 from once_per_session import once, remove_at_end
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
@@ -905,16 +906,7 @@ def echo(x):
 def nap(seconds):
     time.sleep(seconds)
     return seconds
-
-def detach():
-    if os.fork() == 0:
-        os.setsid()
-        if os.fork() == 0:
-            time.sleep(600)
-        os._exit(0)
-    os.wait()
-    return 0
-'''
+''' + DETACH
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from autograder.config import Limits
 from autograder.course import Course
 from autograder.sandbox import Worker, WorkerFailure, processes_of, warm
+from helpers import DETACH
 
 pytestmark = pytest.mark.needs_worker
 
@@ -45,18 +46,9 @@ def exit_with(code):
 def crash():
     os.kill(os.getpid(), 11)
 
-def detach():
-    if os.fork() == 0:
-        os.setsid()
-        if os.fork() == 0:
-            time.sleep(600)
-        os._exit(0)
-    os.wait()
-    return 0
-
 def stop():
     os.kill(os.getpid(), 19)
-'''
+''' + DETACH
 
 
 @pytest.fixture
