@@ -26,12 +26,18 @@ GRADING_PROFILE = "nnhw-grading"
 RANDOM_PROFILE = "nnhw-random"
 MAX_OUTPUT = 8000
 
-_COMMON = dict(deadline=None, print_blob=False, report_multiple_bugs=False,
+#: every phase but hypothesis's "explain": after shrinking, it varies each part of the failing example a
+#: hundred times or more (tracing every line) to annotate hypothesis's own report, which the student never
+#: reads (the feedback is ours, see :func:`feedback`). On a1's wrong-but-innocent submission it was 34 of
+#: 38 CPU s. Without it every mutant scores the same and reads the same feedback, or a smaller counterexample
+#: (docs/benchmarks.md); tests/test_plugin.py checks that it is skipped
+FEEDBACK_PHASES = tuple(p for p in Phase if p is not Phase.explain)
+#: the phases that decide pass or fail; shrinking only makes a failure's feedback readable
+VERDICT_PHASES = tuple(p for p in FEEDBACK_PHASES if p is not Phase.shrink)
+_COMMON = dict(deadline=None, print_blob=False, report_multiple_bugs=False, phases=FEEDBACK_PHASES,
                suppress_health_check=list(HealthCheck))
 settings.register_profile(GRADING_PROFILE, derandomize=True, database=None, **_COMMON)
 settings.register_profile(RANDOM_PROFILE, derandomize=False, database=None, **_COMMON)
-#: the phases that decide pass or fail; shrinking and explaining only make a failure's feedback readable
-VERDICT_PHASES = tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Shared fixtures for the engine's own tests."""
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -75,15 +76,18 @@ def a1_recorded(request, course):
 
 
 @pytest.fixture(scope="session")
-def bundle_dir(tmp_path_factory):
-    """The built bundles (dist/), rebuilt once per test session into a temporary folder. a1's carries the
-    solution's recorded examples, as `nnhw build` makes it; the others draw theirs, as a bundle without
-    a recording does."""
-    from autograder.build import bundle_tree, deterministic_zip, recorded_examples
+def bundle_dir(request, a1_recorded):
+    """The built bundles (dist/), built once per test session (whichever xdist worker asks first) into a
+    temporary folder. a1's carries the solution's recorded examples, as `nnhw build` makes it (the session's
+    one recording: ``a1_recorded``); the others draw theirs, as a bundle without a recording does."""
+    def build():
+        from autograder.build import bundle_tree, deterministic_zip, recorded_examples
 
-    dist = tmp_path_factory.mktemp("dist")
-    for assignment in Course(ROOT).assignments():
-        examples = recorded_examples(assignment) if assignment.id == "a1_forward" else None
-        deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment, examples))
-    return dist
+        dist = Path(tempfile.mkdtemp(prefix="nnhw-dist-"))
+        once_per_session.remove_at_end(request.config, dist)
+        for assignment in Course(ROOT).assignments():
+            examples = recorded_examples(assignment) if assignment.id == "a1_forward" else None
+            deterministic_zip(dist / f"{assignment.id}-autograder.zip", bundle_tree(assignment, examples))
+        return dist
 
+    return once_per_session.once(request.config, "bundle-dir", build)

@@ -32,3 +32,25 @@ def test_a_misconfigured_assignment_is_a_flag_not_a_phrase():
         raise RuntimeError("a bug in the grader")
 
     assert "extra_data" not in grade_safely(crashing_loader, "unused")
+
+
+@pytest.mark.parametrize("profile", ["nnhw-grading", "nnhw-random"])
+def test_grading_shrinks_a_failure_but_skips_hypothesis_s_explain_phase(profile):
+    """Shrinking makes the student's counterexample small; explaining would then vary every part of it a
+    hundred times or more, for comments in a report the student never reads."""
+    from hypothesis import given, settings, strategies as st
+
+    import autograder.plugin  # noqa: F401 - registers the profiles
+
+    calls = []
+
+    @settings(settings.get_profile(profile), max_examples=20)
+    @given(st.lists(st.integers(), min_size=1, max_size=8), st.integers())
+    def always_fails(xs, n):
+        calls.append((xs, n))
+        raise AssertionError("wrong")
+
+    with pytest.raises(AssertionError, match="wrong"):
+        always_fails()
+    assert calls[-1] == ([0], 0)  # shrunk
+    assert len(calls) < 60, len(calls)
