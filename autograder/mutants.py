@@ -63,13 +63,20 @@ def load_mutants(assignment):
 
 def write_mutant_submission(assignment, mutant, folder):
     """Lay out the mutant as a student's submission in ``folder``."""
+    return write_mutants_submission(assignment, [mutant], folder)
+
+
+def write_mutants_submission(assignment, mutants, folder):
+    """The solution with every one of ``mutants`` appended to its target file, in order (where two redefine
+    one function, the later wins): a submission with that many bugs, laid out in ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if mutant.target not in assignment.config.files:
-        raise MutantError(f"{mutant.path}: target {mutant.target} is not one of {', '.join(assignment.config.files)}")
+    for mutant in mutants:
+        if mutant.target not in assignment.config.files:
+            raise MutantError(f"{mutant.path}: target {mutant.target} is not one of {', '.join(assignment.config.files)}")
     for name, source in assignment.solution_files().items():
         code = strip_markers(source.read_text(encoding="utf-8"), str(source))
-        if name == mutant.target:
+        for mutant in (m for m in mutants if m.target == name):
             code += f"\n\n# ---- mutant {mutant.name}: {mutant.description}\n" + mutant.code
         (folder / name).write_text(code, encoding="utf-8")
     return folder

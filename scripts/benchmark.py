@@ -7,7 +7,8 @@ Per assignment:
   Gradescope's default box (0.5 CPU, 768 MB, by `gradescope-box` where it exists and we are root;
   else pinned to one core, memory sampled as the sum of the process tree's resident sizes): wall
   and CPU seconds, peak memory of grader and worker together, examples per property, tests
-  replayed (budget: 30 s, 600 MB);
+  replayed (budget: 30 s, 600 MB); and the same for a weak submission, the solution with every
+  instructor mutant in it (each failure shrunk into feedback, as a student's would be);
 - `nnhw verify ID`: wall seconds on all cores, cold (the solution's examples drawn again, as after
   an edit to a property); then `nnhw verify` of all of them as one command: cold, with the examples
   recorded, and so again with workers started the plain way (no warm process);
@@ -59,18 +60,23 @@ def tree_rss(pid):
     return total
 
 
-def bundle_container(assignment_id, folder):
+def bundle_container(assignment_id, folder, wrong=False):
     """Gradescope's /autograder for the solution of ``assignment_id`` in ``folder``: the bundle as `nnhw
-    build` makes it (with the solution's recorded examples) unzipped, and the solution as the submission;
-    returns the command that grades it (run_autograder, as Gradescope runs it) and where results go."""
+    build` makes it (with the solution's recorded examples) unzipped, and the solution as the submission
+    (``wrong``: the solution with every instructor mutant in it, a weak student's many bugs, each failure
+    shrunk into feedback); returns the command that grades it (run_autograder, as Gradescope runs it) and
+    where results go."""
     sys.path.insert(0, str(ROOT / "tests"))
     from autograder.build import bundle_tree, deterministic_zip, recorded_examples
     from autograder.course import Course
+    from autograder.mutants import load_mutants, write_mutants_submission
     from fake_gradescope import make_container
 
     assignment = Course(ROOT).assignment(assignment_id)
     bundle = deterministic_zip(Path(folder) / "bundle.zip", bundle_tree(assignment, recorded_examples(assignment)))
-    root = make_container(folder, bundle, assignment.solution_dir)
+    submission = (write_mutants_submission(assignment, load_mutants(assignment), Path(folder) / "every-mutant")
+                  if wrong else assignment.solution_dir)
+    root = make_container(folder, bundle, submission)
     command = ["env", "-u", "NNHW_COURSE_ROOT", f"AUTOGRADER_ROOT={root}", f"NNHW_PYTHON={sys.executable}",
                str(root / "run_autograder")]
     return command, root / "results" / "results.json"
@@ -99,10 +105,11 @@ def on_one_core(command):
             "peak_mb": round(peak / 2**20)}
 
 
-def one_submission(assignment_id):
-    """The solution graded by its Gradescope bundle, as Gradescope runs it, in Gradescope's box."""
+def one_submission(assignment_id, wrong=False):
+    """The solution (``wrong``: with every mutant) graded by its Gradescope bundle, as Gradescope runs it,
+    in Gradescope's box."""
     with tempfile.TemporaryDirectory() as temp:
-        command, out = bundle_container(assignment_id, temp)
+        command, out = bundle_container(assignment_id, temp, wrong)
         use_box = BOX.is_file() and os.geteuid() == 0 and shutil.which("bash")
         row = in_box(command) if use_box else on_one_core(command)
         results = json.loads(out.read_text())
@@ -161,6 +168,8 @@ def main():
         row = {"assignment": assignment_id}
         if "box" not in skip:
             row.update(one_submission(assignment_id))
+            wrong = one_submission(assignment_id, wrong=True)
+            row["every_mutant"] = f"{wrong['score']}: {wrong['wall_s']} s wall, {wrong['cpu_s']} s CPU, {wrong['peak_mb']} MB"
         if "verify" not in skip:
             row["verify_cold_s"], row["verified"] = verify_wall(assignment_id)
             verify_total += row["verify_cold_s"]
