@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from autograder.check import Check, Mismatch
-from autograder.plugin import feedback
+from autograder.plugin import GRADING_PROFILE, RANDOM_PROFILE, feedback
 from autograder.student import StudentCodeError
 
 
@@ -34,13 +34,11 @@ def test_a_misconfigured_assignment_is_a_flag_not_a_phrase():
     assert "extra_data" not in grade_safely(crashing_loader, "unused")
 
 
-@pytest.mark.parametrize("profile", ["nnhw-grading", "nnhw-random"])
+@pytest.mark.parametrize("profile", [GRADING_PROFILE, RANDOM_PROFILE])
 def test_grading_shrinks_a_failure_but_skips_hypothesis_s_explain_phase(profile):
     """Shrinking makes the student's counterexample small; explaining would then vary every part of it a
     hundred times or more, for comments in a report the student never reads."""
     from hypothesis import given, settings, strategies as st
-
-    import autograder.plugin  # noqa: F401 - registers the profiles
 
     calls = []
 
