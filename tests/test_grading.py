@@ -35,8 +35,8 @@ def a1_mutant(a1, tmp_path_factory):
 def a1_mutant_drawn(request, a1_mutant, tmp_path_factory):
     """The mutant through `nnhw grade --no-replay` (its examples drawn, not a recording's), once per test
     session: the first grading of the reproducibility test and the one the bundle's is compared with."""
-    out = tmp_path_factory.mktemp("drawn") / "mutant.json"
-    return once_per_session.once(request.config, "a1-mutant-drawn", lambda: grade(A1, a1_mutant, out, "--no-replay"))
+    return once_per_session.once(request.config, "a1-mutant-drawn",
+                                 lambda: grade(A1, a1_mutant, tmp_path_factory.mktemp("drawn") / "mutant.json", "--no-replay"))
 
 
 def without_timing(results):
