@@ -9,7 +9,6 @@ import hashlib
 import io
 import time
 import traceback
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,14 @@ class TestListMismatch(ConfigError):
     """The graded tests and the config's [tests] disagree (an instructor's mistake)."""
 
 
+#: the one installed pytest plugin the graded tests run with: hypothesis's own. Any other installed on the
+#: machine (pytest-randomly on a TA's laptop, a plugin that reruns failures) could change a grade.
+HYPOTHESIS_PYTEST_PLUGIN = "_hypothesis_pytestplugin"
+
+
 def _pytest_args(assignment, keyword=None):
-    args = [str(assignment.tests_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise",
-            "-p", "no:unraisableexception",
+    args = [str(assignment.tests_dir), "--disable-plugin-autoload", "-p", HYPOTHESIS_PYTEST_PLUGIN,
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:unraisableexception",
             "--import-mode=importlib", "--rootdir", str(assignment.dir), "-o", "python_files=test_*.py",
             "-o", "addopts=", "-W", "ignore::DeprecationWarning"]
     if keyword:
@@ -50,7 +54,7 @@ def examples_key(assignment, seed=None):
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     budgets = sorted((t.name, t.max_examples) for t in assignment.config.tests)
-    versions = [metadata.version(name) for name in ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch
+    versions = [environment.installed(name) for name in ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch
                                                                          else ()))]
     digest.update(repr((budgets, seed, versions)).encode())
     return digest.hexdigest()

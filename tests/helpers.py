@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,3 +40,48 @@ def detach():
     os.wait()
     return 0
 '''
+
+
+#: the toy course's one assignment (see :func:`write_toy_course`)
+TOY = "toy"
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def write_toy_course(course):
+    """A course of one assignment, ``toy``, graded without torch: one property, weak on purpose (two
+    examples, the first always 0), a mutant wrong on odd numbers only, a solution and a stub."""
+    write(course / "assignments" / TOY / "assignment.toml", """
+        [assignment]
+        id = "toy"
+        title = "A toy assignment with one weak property"
+        files = ["toy.py"]
+
+        [hypothesis]
+        max_examples = 2
+
+        [tests.test_double_matches_reference]
+        weight = 1
+        """)
+    write(course / "assignments" / TOY / "tests" / "test_toy.py", '''
+        from hypothesis import given, strategies as st
+
+
+        @given(x=st.integers(0, 10**6))
+        def test_double_matches_reference(student, reference, x):
+            """double: matches the reference on two integers (too few to catch every bug)"""
+            assert student.double(x) == reference.double(x)
+        ''')
+    write(course / "assignments" / TOY / "mutants" / "double_wrong_on_odd.py", """
+        # target: toy.py
+        # caught-by: double
+        # Off by one on odd numbers only: a property with two examples catches it by luck.
+        def double(x):
+            return 2 * x + x % 2
+        """)
+    write(course / "solutions" / TOY / "toy.py", "def double(x):\n    return 2 * x\n")
+    write(course / "starter" / TOY / "toy.py", "def double(x):\n    raise NotImplementedError\n")
+    return course

@@ -4,58 +4,20 @@ first always 0), so its mutant (wrong on odd numbers only) is caught by luck: by
 
 import json
 import re
-import textwrap
 
 import pytest
 
 from autograder.verify import Graded, judge
-from helpers import nnhw
+from helpers import TOY, nnhw, write, write_toy_course
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 
-TOY = "toy"
 SEEDS = list(range(1, 9))
-
-
-def write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def toy_course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("toy") / "course"
-    write(course / "assignments" / TOY / "assignment.toml", """
-        [assignment]
-        id = "toy"
-        title = "A toy assignment with one weak property"
-        files = ["toy.py"]
-
-        [hypothesis]
-        max_examples = 2
-
-        [tests.test_double_matches_reference]
-        weight = 1
-        """)
-    write(course / "assignments" / TOY / "tests" / "test_toy.py", '''
-        from hypothesis import given, strategies as st
-
-
-        @given(x=st.integers(0, 10**6))
-        def test_double_matches_reference(student, reference, x):
-            """double: matches the reference on two integers (too few to catch every bug)"""
-            assert student.double(x) == reference.double(x)
-        ''')
-    write(course / "assignments" / TOY / "mutants" / "double_wrong_on_odd.py", """
-        # target: toy.py
-        # caught-by: double
-        # Off by one on odd numbers only: a property with two examples catches it by luck.
-        def double(x):
-            return 2 * x + x % 2
-        """)
-    write(course / "solutions" / TOY / "toy.py", "def double(x):\n    return 2 * x\n")
-    write(course / "starter" / TOY / "toy.py", "def double(x):\n    raise NotImplementedError\n")
-    return course
+    return write_toy_course(tmp_path_factory.mktemp("toy") / "course")
 
 
 def run(course, *args, check=True):
