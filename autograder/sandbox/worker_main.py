@@ -13,6 +13,7 @@ import difflib
 import importlib
 import importlib.util
 import os
+import random
 import sys
 import traceback
 
@@ -30,6 +31,25 @@ from _nnhw_protocol import Answer, ErrorKind, Op, error_report  # noqa: E402
 # process must not thereby hide that their function modified its arguments. (Everything the
 # worker reports is still the student's word: answers are judged in the grader, never here.)
 _ND, _ND_COPY, _ND_TOBYTES, _DEEPCOPY = np.ndarray, np.ndarray.copy, np.ndarray.tobytes, copy.deepcopy
+_SEED_RANDOM, _SEED_NUMPY = random.seed, np.random.seed
+
+#: what the global generators are seeded with before every call (see :func:`seed_global_generators`)
+GLOBAL_SEED = 0
+
+
+def seed_global_generators():
+    """Seed Python's, numpy's and torch's global generators (torch's CPU one, where torch is imported).
+
+    A student's code that draws from them without seeding them (a DataLoader shuffled without a
+    generator, a fit that ignores its seed) then gives the same answer on every call with the same
+    inputs, as hypothesis assumes, and the same grade on every run and machine. torch's own start-up
+    seed is random, so without this such a fit's accuracy, and its partial credit, would change from
+    one grading to the next. CUDA's generators are left alone: seeding them would initialise CUDA."""
+    _SEED_RANDOM(GLOBAL_SEED)
+    _SEED_NUMPY(GLOBAL_SEED)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.default_generator.manual_seed(GLOBAL_SEED)
 
 
 class MissingName(Exception):
@@ -289,6 +309,7 @@ class Worker:
         raise MissingName(f"did you mean {close[0]!r}? (rename it to {head!r})" if close else "")
 
     def call(self, request, payload):
+        seed_global_generators()
         args, kwargs = list(payload.get("args", [])), dict(payload.get("kwargs", {}))
         if "handle" in request:
             obj = self.handles[request["handle"]]
