@@ -6,6 +6,7 @@ records them (``extra_data.versions``), and a grader whose packages differ from
 ``requirements.lock`` says so (``extra_data.lock_drift``, and a warning from ``nnhw grade``).
 """
 
+import functools
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -15,7 +16,9 @@ DECIDING = ("numpy", "torch", "hypothesis", "pytest")
 LOCK_NAME = "requirements.lock"
 
 
+@functools.cache  # a process's packages do not change under it; each grading asks for them again
 def installed(name):
+    """The installed version of ``name``, or None."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -5,6 +5,7 @@ there and returns the answer as data. Everything that can go wrong on the way be
 :class:`StudentCodeError` whose message is feedback a student can act on.
 """
 
+import functools
 import inspect
 import time
 
@@ -36,9 +37,23 @@ class StudentCodeAbort(BaseException):
     """
 
 
+@functools.lru_cache(maxsize=256)
+def _cached_signature(function):
+    return inspect.signature(function)
+
+
+def _signature(function):
+    """``inspect.signature``, once per function: it is asked for on every call a test makes."""
+    try:
+        hash(function)
+    except TypeError:  # a callable object that cannot be a cache key
+        return inspect.signature(function)
+    return _cached_signature(function)
+
+
 def _named_inputs(reference_function, args, kwargs):
     try:
-        bound = inspect.signature(reference_function).bind(*args, **kwargs)
+        bound = _signature(reference_function).bind(*args, **kwargs)
         return dict(bound.arguments)
     except (TypeError, ValueError):
         return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}

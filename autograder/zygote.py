@@ -36,6 +36,9 @@ def preload(torch):
 
     if torch:
         import torch  # noqa: F401
+    from . import environment
+
+    environment.graded_with()  # the installed versions, read from disk once for every child (results.json's)
     # Not torch._dynamo (what building a torch.optim optimizer imports: 3 CPU s, 70 MB): graded tests build
     # no optimizer in the grader (an assignment's harness trains the reference without one), and a child
     # that did would pay it once, as `nnhw grade` does. The warm process imports it for workers that train.
