@@ -7,6 +7,7 @@ This is the one path behind ``nnhw grade``, ``nnhw verify``, batch grading and G
 import contextlib
 import hashlib
 import io
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -92,7 +93,8 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
         recorded = replay.load(replay_examples, key) if replaying and replay_examples else None
         plugin = GradingPlugin(session, reference, config, random_examples, seed, shrink, recorder, recorded)
         try:
-            with contextlib.redirect_stdout(io.StringIO()) as log, contextlib.redirect_stderr(log):
+            with contextlib.redirect_stdout(io.StringIO()) as log, contextlib.redirect_stderr(log), \
+                    _imported_afresh(assignment):
                 code = pytest.main(_pytest_args(assignment, keyword), plugins=[plugin])
         finally:
             session.close()  # every student process is gone before results are written
@@ -116,6 +118,24 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
                                       **_graded_with(assignment)})
     finally:
         located.cleanup()
+
+
+@contextlib.contextmanager
+def _imported_afresh(assignment):
+    """Forget, after a grading, the modules of the assignment's folder it imported (its tests, their
+    conftest and helpers), so that the next grading in this process imports them anew, as a fresh
+    process does. pytest keeps them in ``sys.modules``, and the plugin wraps each test function and
+    sets its seed: a second grading would otherwise count its examples through the first one's
+    wrappers (changing results already returned) and draw them under the first one's seed."""
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        folder = assignment.dir.resolve()
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules.get(name), "__file__", None)
+            if file and Path(file).resolve().is_relative_to(folder):
+                del sys.modules[name]
 
 
 def examples_cache(assignment, seed=None):

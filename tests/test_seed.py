@@ -59,3 +59,30 @@ def test_one_seed_that_misses_is_a_problem_naming_it():
     solution = Graded("solution", "solution", {2: full, 5: caught})
     judge(solution, 1.0)
     assert solution.problems == ["the solution scores 0 of 1 with seed 5: double: t"]
+
+
+def test_gradings_in_one_process_leave_nothing_to_the_next(toy_course, tmp_path):
+    """The engine's API grades in process (benchmarks, these tests). pytest keeps the graded test modules
+    imported and the plugin sets each test's seed and wraps it to count examples: a seeded grading used to
+    hand its seed to the next grading in the process, and every later grading counted examples into the
+    results of the earlier ones too."""
+    from autograder import grader
+    from autograder.course import Course
+
+    assignment = Course(toy_course).assignment(TOY)
+    mutant = tmp_path / "mutant"
+    write(mutant / "toy.py", "def double(x):\n    return 2 * x + x % 2\n")
+    fixed = grader.grade(assignment, mutant)
+    counted = dict(fixed["extra_data"]["examples"])
+    other = [seed for seed in SEEDS if grader.grade(assignment, mutant, seed=seed)["score"] != fixed["score"]]
+    assert other, "some seed should grade the toy mutant otherwise than the fixed examples do"
+    grader.grade(assignment, mutant, seed=other[0])
+    again = grader.grade(assignment, mutant)
+    assert verdicts(again) == verdicts(fixed)
+    assert fixed["extra_data"]["examples"] == counted == again["extra_data"]["examples"]
+
+
+def verdicts(results):
+    """Score and each test's status and points (not its feedback: the toy's bare assert names objects by
+    their addresses)."""
+    return results["score"], [(t["status"], t["score"]) for t in results["tests"]]
