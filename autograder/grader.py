@@ -115,7 +115,7 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
                                       # one test's doing reached later ones (a crash, a spent budget, an import
                                       # that failed): verify must not take any test's verdict from the solution
                                       **({"aborted": True} if session.broken or session.restarts > 1 else {}),
-                                      **_graded_with(assignment)})
+                                      **graded_with(assignment)})
     finally:
         located.cleanup()
 
@@ -150,7 +150,7 @@ def cached_examples(assignment, seed=None):
     return path if path.is_file() else None
 
 
-def _graded_with(assignment):
+def graded_with(assignment):
     """The versions behind this grade, and how they differ from the course's lock (if it has one)."""
     drift = environment.lock_drift(assignment.course.root / environment.LOCK_NAME)
     return {"versions": environment.graded_with(), **({"lock_drift": drift} if drift else {})}

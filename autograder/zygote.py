@@ -36,9 +36,6 @@ def preload(torch):
 
     if torch:
         import torch  # noqa: F401
-    from . import environment
-
-    environment.graded_with()  # the installed versions, read from disk once for every child (results.json's)
     # Not torch._dynamo (what building a torch.optim optimizer imports: 3 CPU s, 70 MB): graded tests build
     # no optimizer in the grader (an assignment's harness trains the reference without one), and a child
     # that did would pay it once, as `nnhw grade` does. The warm process imports it for workers that train.
@@ -65,6 +62,7 @@ class Assignments:
             self._course = self._course or Course.find()
             self._read[assignment_id] = assignment = self._course.assignment(assignment_id)
             needs_torch(assignment)  # the config parsed here, not again in every child
+            _read_versions(assignment)
         return self._read[assignment_id]
 
     def warm_up(self, assignment):
@@ -75,6 +73,17 @@ class Assignments:
         if assignment.id not in self._preload:
             self._preload[assignment.id] = worker_preload(assignment)
         warm.start(self._preload[assignment.id])
+
+
+def _read_versions(assignment):
+    """Read here, once for every child, the installed versions results.json records and compares with the
+    course's lock (:func:`grader.graded_with`; each is cached for the process)."""
+    from . import grader
+
+    try:
+        grader.graded_with(assignment)
+    except Exception:  # noqa: BLE001 - a speed-up only: a broken lock is each child's to report
+        pass
 
 
 def worker_preload(assignment):

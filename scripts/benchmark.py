@@ -60,12 +60,12 @@ def tree_rss(pid):
     return total
 
 
-def bundle_container(assignment_id, folder, wrong=False):
-    """Gradescope's /autograder for the solution of ``assignment_id`` in ``folder``: the bundle as `nnhw
-    build` makes it (with the solution's recorded examples) unzipped, and the solution as the submission
-    (``wrong``: the solution with every instructor mutant in it, a weak student's many bugs, each failure
-    shrunk into feedback); returns the command that grades it (run_autograder, as Gradescope runs it) and
-    where results go."""
+def bundle_containers(assignment_id, folder):
+    """Gradescope's /autograder for two submissions of ``assignment_id``, in ``folder``, from one bundle as
+    `nnhw build` makes it (with the solution's recorded examples): ``{"solution": ..., "every mutant": ...}``,
+    each the command that grades it (run_autograder, as Gradescope runs it) and where its results go. "every
+    mutant" is the solution with every instructor mutant in it: a weak student's many bugs, each failure
+    shrunk into feedback."""
     sys.path.insert(0, str(ROOT / "tests"))
     from autograder.build import bundle_tree, deterministic_zip, recorded_examples
     from autograder.course import Course
@@ -73,13 +73,15 @@ def bundle_container(assignment_id, folder, wrong=False):
     from fake_gradescope import make_container
 
     assignment = Course(ROOT).assignment(assignment_id)
-    bundle = deterministic_zip(Path(folder) / "bundle.zip", bundle_tree(assignment, recorded_examples(assignment)))
-    submission = (write_mutants_submission(assignment, load_mutants(assignment), Path(folder) / "every-mutant")
-                  if wrong else assignment.solution_dir)
-    root = make_container(folder, bundle, submission)
-    command = ["env", "-u", "NNHW_COURSE_ROOT", f"AUTOGRADER_ROOT={root}", f"NNHW_PYTHON={sys.executable}",
-               str(root / "run_autograder")]
-    return command, root / "results" / "results.json"
+    bundle = deterministic_zip(folder / "bundle.zip", bundle_tree(assignment, recorded_examples(assignment)))
+    submissions = {"solution": assignment.solution_dir,
+                   "every mutant": write_mutants_submission(assignment, load_mutants(assignment), folder / "every-mutant")}
+    containers = {}
+    for name, submission in submissions.items():
+        root = make_container(folder / name, bundle, submission)
+        containers[name] = (["env", "-u", "NNHW_COURSE_ROOT", f"AUTOGRADER_ROOT={root}", f"NNHW_PYTHON={sys.executable}",
+                             str(root / "run_autograder")], root / "results" / "results.json")
+    return containers
 
 
 def in_box(command):
@@ -105,19 +107,23 @@ def on_one_core(command):
             "peak_mb": round(peak / 2**20)}
 
 
-def one_submission(assignment_id, wrong=False):
-    """The solution (``wrong``: with every mutant) graded by its Gradescope bundle, as Gradescope runs it,
-    in Gradescope's box."""
-    with tempfile.TemporaryDirectory() as temp:
-        command, out = bundle_container(assignment_id, temp, wrong)
-        use_box = BOX.is_file() and os.geteuid() == 0 and shutil.which("bash")
-        row = in_box(command) if use_box else on_one_core(command)
-        results = json.loads(out.read_text())
+def graded_in_box(command, out):
+    """One grading (``command``, writing results to ``out``) in Gradescope's box: its figures and results."""
+    use_box = BOX.is_file() and os.geteuid() == 0 and shutil.which("bash")
+    row = in_box(command) if use_box else on_one_core(command)
+    results = json.loads(out.read_text())
     counts = [n for n in results.get("extra_data", {}).get("examples", {}).values() if n]
     replayed = len(results.get("extra_data", {}).get("replayed", []))
     return {**row, "score": f"{results['score']:g}/{sum(t['max_score'] for t in results['tests']):g}",
             "examples": f"{min(counts, default=0)} / {statistics.median(counts) if counts else 0:g}",
             "replayed": f"{replayed}/{len(results['tests'])}"}
+
+
+def box_rows(assignment_id):
+    """The solution, and the solution with every mutant, graded by the assignment's Gradescope bundle (built
+    once) as Gradescope runs it, in Gradescope's box: ``{"solution": row, "every mutant": row}``."""
+    with tempfile.TemporaryDirectory() as temp:
+        return {name: graded_in_box(*container) for name, container in bundle_containers(assignment_id, Path(temp)).items()}
 
 
 def verify_wall(*ids, cold=True, env=None):
@@ -167,8 +173,9 @@ def main():
     for assignment_id in ids:
         row = {"assignment": assignment_id}
         if "box" not in skip:
-            row.update(one_submission(assignment_id))
-            wrong = one_submission(assignment_id, wrong=True)
+            graded = box_rows(assignment_id)
+            row.update(graded["solution"])
+            wrong = graded["every mutant"]
             row["every_mutant"] = f"{wrong['score']}: {wrong['wall_s']} s wall, {wrong['cpu_s']} s CPU, {wrong['peak_mb']} MB"
         if "verify" not in skip:
             row["verify_cold_s"], row["verified"] = verify_wall(assignment_id)

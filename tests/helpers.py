@@ -28,6 +28,14 @@ def by_name(results):
     return {t["name"]: t for t in results["tests"]}
 
 
+def call(worker, target, *args):
+    """The student's ``target(*args)`` through a live :class:`sandbox.Worker`: its result (the call must
+    succeed)."""
+    reply, answer = worker.request({"op": "call", "target": target}, {"args": list(args)})
+    assert reply["ok"], reply
+    return answer["result"]
+
+
 #: a student function that leaves a grandchild behind, sleeping in a session of its own (a student
 #: module's source; it needs ``os`` and ``time`` imported): what the worker's clean-up must still find
 DETACH = '''

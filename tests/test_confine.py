@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import confine
+from helpers import call
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 
@@ -240,12 +241,6 @@ def _worker(tmp_path, poison=None):
     return Worker({"student.py": path}, ["student"], Limits(), poison)
 
 
-def _call(worker, target, *args):
-    reply, answer = worker.request({"op": "call", "target": target}, {"args": list(args)})
-    assert reply["ok"], reply
-    return answer["result"]
-
-
 @pytest.mark.parametrize("no_landlock", [False, True])
 @pytest.mark.parametrize("no_uid_drop", [False, True])
 def test_the_worker_reports_the_confinement_in_force(tmp_path, monkeypatch, no_landlock, no_uid_drop):
@@ -284,7 +279,7 @@ def test_tf32_is_off_in_the_worker(tmp_path, torch_loaded_by):
     poison = {"attributes": ["torch.conv_tbc"], "reason": "test"} if torch_loaded_by == "the poison" else None
     worker = _worker(tmp_path, poison)
     try:
-        assert _call(worker, "tf32", torch_loaded_by == "the student") == [False, False]
+        assert call(worker, "tf32", torch_loaded_by == "the student") == [False, False]
     finally:
         worker.close()
 

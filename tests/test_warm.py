@@ -17,7 +17,7 @@ import pytest
 from autograder.config import Limits
 from autograder.course import Course
 from autograder.sandbox import Worker, WorkerFailure, processes_of, warm
-from helpers import DETACH
+from helpers import DETACH, call
 
 pytestmark = pytest.mark.needs_worker
 
@@ -65,12 +65,6 @@ def warmed():
     assert warm.start(["numpy"])
     yield warm.current()
     warm.stop()
-
-
-def call(worker, target, *args):
-    reply, answer = worker.request({"op": "call", "target": target}, {"args": list(args)})
-    assert reply["ok"], reply
-    return answer["result"]
 
 
 def identity(student, limits):

@@ -8,6 +8,7 @@ import pytest
 
 from autograder.config import Limits
 from autograder.sandbox import Worker
+from helpers import call
 
 pytestmark = [pytest.mark.needs_worker, pytest.mark.needs_torch]  # the student's module imports torch
 
@@ -38,12 +39,7 @@ def calls(tmp_path, *requests):
     path.write_text(STUDENT)
     worker = Worker({"student.py": path}, ["student"], Limits(startup_timeout_s=120))
     try:
-        answers = []
-        for target, *args in requests:
-            reply, answer = worker.request({"op": "call", "target": target}, {"args": list(args)})
-            assert reply["ok"], reply
-            answers.append(answer["result"])
-        return answers
+        return [call(worker, target, *args) for target, *args in requests]
     finally:
         worker.close()
 
