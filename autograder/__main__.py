@@ -1,3 +1,3 @@
-from .cli import main
+from autograder.cli import main
 
 main(prog_name="nnhw")

@@ -10,11 +10,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import results as results_json
-from .config import ConfigError
-from .course import Course, UnknownAssignment
-from .mutants import MutantError
-from .regions import MarkerError
+from autograder.authoring.mutants import MutantError
+from autograder.config import ConfigError
+from autograder.course import Course, UnknownAssignment
+from autograder.grading import extra as extra_data
+from autograder.grading import results as results_json
+from autograder.regions import MarkerError
 
 console = Console()
 err = Console(stderr=True)
@@ -59,7 +60,8 @@ def main():
 @click.option("--check", is_flag=True, help="Write nothing; fail if starter/ is not what the build would write.")
 def build(ids, dist, check):
     """Regenerate starter code, handouts, public tests, student archives and Gradescope bundles."""
-    from .build import build as build_one, build_warnings, stale_data, stale_files
+    from autograder.authoring.build import build as build_one
+    from autograder.authoring.build import build_warnings, stale_data, stale_files
 
     for assignment in _assignments(ids):
         if check:
@@ -112,14 +114,14 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
           replay_examples, no_replay):
     """Grade a submission (folder, zip or file) exactly as Gradescope would: where the solution's examples are
     recorded (the recording `nnhw build` puts in the bundle), they are replayed, not drawn again."""
-    from .grader import grade_safely
-    from .sandbox import unconfined_warning
+    from autograder.grading.grader import grade_safely
+    from autograder.sandbox import unconfined_warning
 
     course = _course()
     warning = unconfined_warning()
     if warning and not quiet:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
-    results = grade_safely(lambda: course.assignment(assignment_id), submission,
+    results = grade_safely(course, assignment_id, submission,
                            random_examples=random_examples, keyword=keyword, seed=seed,
                            record_examples=record_examples, replay_examples=replay_examples,
                            replay_cached=not no_replay)
@@ -128,10 +130,11 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
     if quiet:
         return
     print_results(results, f"{assignment_id}: {submission}")
-    confinement = results.get("extra_data", {}).get("confinement")
+    extra = extra_data.read(results)
+    confinement = extra.get("confinement")
     if confinement:
         console.print(f"the submission's code ran confined by: {confinement}", markup=False, highlight=False)
-    drift = (results.get("extra_data") or {}).get("lock_drift")
+    drift = extra.get("lock_drift")
     if drift:
         err.print(f"[yellow]warning:[/] graded with packages other than requirements.lock's ({escape('; '.join(drift))}): "
                   "the examples drawn, and so the score, may differ from Gradescope's; run scripts/bootstrap")
@@ -151,7 +154,7 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
                    "submission under each seed and report the mutants some seed lets through.")
 def verify(ids, jobs, seeds):
     """Check the solution gets full marks, the starter zero and every mutant less; show who catches what."""
-    from .verify import verify_many
+    from autograder.authoring.verify import verify_many
 
     assignments = _assignments(ids)
     with _progress(*(a.id for a in assignments)) as bars:
@@ -170,8 +173,14 @@ def verify(ids, jobs, seeds):
 def _progress(*labels):
     """Progress bars on stderr for a long run, one per label: yields ``{label: (on_start(total), on_done(last_line))}``
     (callable from any thread)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[last]}"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -257,10 +266,10 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
     """Grade a folder of submissions (one folder, zip or .py per student) or Gradescope's
     "Export Submissions" zip/folder, in parallel; write a gradebook CSV, an HTML report and
     each student's results.json. Re-running grades only what is new or changed."""
-    from .batch import BatchError
-    from .collect import CollectError
-    from .grade_folder import grade_folder
-    from .runner import cores
+    from autograder.batch.collect import CollectError
+    from autograder.batch.folder import grade_folder
+    from autograder.batch.grade_all import BatchError
+    from autograder.batch.runner import cores
 
     assignment = _course().assignment(assignment_id)
     assignment.config  # noqa: B018 - a broken config is reported before anything is read or graded
@@ -313,7 +322,8 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
 def record_cuda(assignment_id, device, out, allow_non_cuda):
     """Run the assignment's cuda_cases.py on a GPU (float32, TF32 off) and store inputs, outputs and
     gradients, so graders without a GPU can compare students' results with cuDNN's."""
-    from .recordings import RecordingError, load_recording, record
+    from autograder.authoring.record_cuda import record
+    from autograder.kit.cuda import RecordingError, load_recording
 
     assignment = _course().assignment(assignment_id)
     try:

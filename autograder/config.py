@@ -16,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Gradescope's Python 3.10
     import tomli as tomllib
 
-from . import decorators
+from autograder import decorators
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 

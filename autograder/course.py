@@ -10,8 +10,14 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
-from .config import load_config
-from .data import data_dir
+from autograder.config import load_config
+
+#: where an assignment keeps the data files ``nnhw build`` makes (``[data]`` in assignment.toml)
+DATA_FOLDER = "data"
+
+
+def data_dir(assignment_dir):
+    return Path(assignment_dir) / DATA_FOLDER
 
 
 class UnknownAssignment(LookupError):
@@ -21,6 +27,7 @@ class UnknownAssignment(LookupError):
 class Course:
     def __init__(self, root):
         self.root = Path(root).resolve()
+        self._assignments = {}  # id -> Assignment: each one's config is read once per course object
 
     @classmethod
     def find(cls, start=None):
@@ -40,7 +47,9 @@ class Course:
     def assignment(self, assignment_id):
         if assignment_id not in self.ids():
             raise UnknownAssignment(f"unknown assignment {assignment_id!r}; this course has: {', '.join(self.ids())}")
-        return Assignment(self, assignment_id)
+        if assignment_id not in self._assignments:
+            self._assignments[assignment_id] = Assignment(self, assignment_id)
+        return self._assignments[assignment_id]
 
     def assignments(self, ids=None):
         return [self.assignment(i) for i in (ids or self.ids())]

@@ -19,7 +19,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import syntax
+from autograder import syntax
 
 #: decorator name -> the TestSpec field it sets (None: a runtime effect only)
 FIELDS = {"weight": "weight", "partial_credit": "weight", "visibility": "visibility", "number": "number",

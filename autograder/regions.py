@@ -12,7 +12,7 @@ becomes, in the starter, a ``# TODO`` line and a ``NotImplementedError`` naming 
 import ast
 import re
 
-from . import syntax
+from autograder import syntax
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<todo>.*?))?\s*$")
 END = re.compile(r"^[ \t]*# END SOLUTION\s*$")

@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from autograder.batch import cores  # noqa: E402
-from autograder.course import Course  # noqa: E402
 from batch_submissions import make_submissions  # noqa: E402
+
+from autograder.batch.runner import cores  # noqa: E402
+from autograder.course import Course  # noqa: E402
 
 
 def check(out):

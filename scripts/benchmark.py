@@ -67,10 +67,11 @@ def bundle_containers(assignment_id, folder):
     mutant" is the solution with every instructor mutant in it: a weak student's many bugs, each failure
     shrunk into feedback."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from autograder.build import bundle_tree, deterministic_zip, recorded_examples
-    from autograder.course import Course
-    from autograder.mutants import load_mutants, write_mutants_submission
     from fake_gradescope import make_container
+
+    from autograder.authoring.build import bundle_tree, deterministic_zip, recorded_examples
+    from autograder.authoring.mutants import load_mutants, write_mutants_submission
+    from autograder.course import Course
 
     assignment = Course(ROOT).assignment(assignment_id)
     bundle = deterministic_zip(folder / "bundle.zip", bundle_tree(assignment, recorded_examples(assignment)))

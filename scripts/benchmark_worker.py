@@ -22,10 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import grader, sandbox  # noqa: E402
+from autograder import sandbox  # noqa: E402
 from autograder.course import Course  # noqa: E402
+from autograder.grading import grader
+from autograder.grading.student import Session, StudentCodeError  # noqa: E402
 from autograder.protocol import Answer  # noqa: E402
-from autograder.student import Session, StudentCodeError  # noqa: E402
 
 
 class _Timed:

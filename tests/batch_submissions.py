@@ -11,7 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from autograder.mutants import load_mutants, write_mutant_submission
+from autograder.authoring.mutants import load_mutants, write_mutant_submission
 from autograder.regions import strip_markers
 
 HOSTILE = '''"""Tries to take down the grader that started this worker (it can when both run as one user;

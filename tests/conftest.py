@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import once_per_session  # noqa: E402
+
 from autograder.course import Course  # noqa: E402
 
 try:
@@ -69,7 +70,7 @@ def course():
 def a1_recorded(request, course):
     """a1's solution examples recorded in the course's cache (.nnhw/), as `nnhw verify` or `nnhw build` leave
     them, once per test session: `nnhw grade` and `grade-batch` then replay them, as Gradescope does."""
-    from autograder.build import recorded_examples
+    from autograder.authoring.build import recorded_examples
 
     assert once_per_session.once(request.config, "a1-recorded",
                                  lambda: recorded_examples(course.assignment("a1_forward")) is not None)
@@ -81,7 +82,7 @@ def bundle_dir(request, a1_recorded):
     temporary folder. a1's carries the solution's recorded examples, as `nnhw build` makes it (the session's
     one recording: ``a1_recorded``); the others draw theirs, as a bundle without a recording does."""
     def build():
-        from autograder.build import bundle_tree, deterministic_zip, recorded_examples
+        from autograder.authoring.build import bundle_tree, deterministic_zip, recorded_examples
 
         dist = Path(tempfile.mkdtemp(prefix="nnhw-dist-"))
         once_per_session.remove_at_end(request.config, dist)

@@ -15,17 +15,17 @@ from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
-
-from autograder import results as results_json
-from autograder.batch import BatchError, grade_batch, previous_results
-from autograder.runner import Runner, Zygotes, grade_in_subprocess, grader_failure
-from autograder.collect import CollectError, Student, Submission, collect, parse_metadata
-from autograder.course import Course
-from autograder.gradebook import csv_text, rows
-from autograder.report import bins, render
 from batch_submissions import make_submissions
 from helpers import ROOT, nnhw
 from test_config_errors import edit, scratch_course
+
+from autograder.batch.collect import CollectError, Student, Submission, collect, parse_metadata
+from autograder.batch.grade_all import BatchError, grade_batch, previous_results
+from autograder.batch.gradebook import csv_text, rows
+from autograder.batch.report import bins, render
+from autograder.batch.runner import Runner, Zygotes, grade_in_subprocess, grader_failure
+from autograder.course import Course
+from autograder.grading import results as results_json
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 

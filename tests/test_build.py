@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import bundle_tree, deterministic_zip, stale_files, starter_tree
+from autograder.authoring.build import bundle_tree, deterministic_zip, stale_files, starter_tree
 from autograder.regions import solution_functions
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
@@ -102,7 +102,7 @@ RULE_BREAKERS = {"gpu_calls_F_conv2d", "gpu_getattr_conv2d", "gpu_backward_uses_
 def test_public_tests_catch_a_broken_gpu_layer(course, tmp_path):
     """gpu_conv.py carries many of a3's points, so its public tests must fail when it is wrong: a syntax error,
     and each instructor mutant that computes wrong values."""
-    from autograder.mutants import load_mutants, write_mutant_submission
+    from autograder.authoring.mutants import load_mutants, write_mutant_submission
 
     assignment = course.assignment("a3_cnn")
     wrong = [m for m in load_mutants(assignment) if m.target == "gpu_conv.py" and m.name not in RULE_BREAKERS]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT, nnhw
 
 from autograder.cli import main
 from autograder.config import load_config
-from helpers import ROOT, nnhw
 
 A1 = "a1_forward"
 

@@ -19,9 +19,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import call
 
 from autograder.sandbox import confine
-from helpers import call
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 

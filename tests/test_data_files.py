@@ -8,11 +8,11 @@ import zipfile
 
 import numpy as np
 import pytest
-
-from autograder import data
-from autograder.build import bundle_tree, stale_data, starter_tree
-from autograder.config import ConfigError
 from test_config_errors import assert_clean_error, cli, edit, scratch_course
+
+from autograder.authoring.build import bundle_tree, stale_data, starter_tree
+from autograder.config import ConfigError
+from autograder.kit import data
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 
@@ -120,11 +120,12 @@ def fit(x, y, seed=0):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the worker runs under its own uid only when grading as root")
 def test_test_split_is_out_of_the_workers_reach(a4, tmp_path):
-    from autograder.build import deterministic_zip
-    from autograder.course import Course
-    from autograder.gradescope import lock_down
-    from autograder.grader import grade
     from fake_gradescope import make_container
+
+    from autograder.authoring.build import deterministic_zip
+    from autograder.course import Course
+    from autograder.grading.grader import grade
+    from autograder.grading.gradescope import lock_down
 
     submission = tmp_path / "submission"
     submission.mkdir()

@@ -9,11 +9,10 @@ prove torch imports under its memory limit) holding a probe module, and ask it a
 import textwrap
 
 import pytest
+from conftest import ROOT
 
 from autograder.course import Course
 from autograder.sandbox import Worker
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 
@@ -148,7 +147,7 @@ def conv2d(x, w):
 
 
 def test_static_check_dotted_names_match_attribute_chains_and_imports():
-    from autograder.static import forbidden_uses
+    from autograder.kit.static import forbidden_uses
 
     found = forbidden_uses(SOURCE, [".conv2d", "autograd.grad", ".backward"])
     assert found == [(5, "torch.nn.functional.conv2d"), (6, "torch.autograd.grad"), (13, "F.conv2d"),
@@ -156,7 +155,7 @@ def test_static_check_dotted_names_match_attribute_chains_and_imports():
 
 
 def test_static_check_plain_names_match_identifiers_attributes_and_strings_but_not_docstrings():
-    from autograder.static import forbidden_uses
+    from autograder.kit.static import forbidden_uses
 
     assert forbidden_uses(SOURCE, ["convolution"]) == [(14, "torch.ops.aten.convolution"), (16, "convolution_count")]
     assert forbidden_uses(SOURCE, ["conv2d"])[0] == (5, "torch.nn.functional.conv2d")  # plain: the own one too

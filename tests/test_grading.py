@@ -6,14 +6,14 @@ import zipfile
 
 import hypothesis
 import numpy as np
-import pytest
-
-from autograder import results as results_json
-from autograder.mutants import load_mutants, write_mutant_submission
-from autograder.verify import function_of, verify_many
-from fake_gradescope import make_container, run_autograder
 import once_per_session
+import pytest
+from fake_gradescope import make_container, run_autograder
 from helpers import by_name, grade
+
+from autograder.authoring.mutants import load_mutants, write_mutant_submission
+from autograder.authoring.verify import function_of, verify_many
+from autograder.grading import results as results_json
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 

@@ -43,15 +43,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_gradescope import make_container, run_autograder
+from helpers import DETACH
+from once_per_session import once, remove_at_end
 
 from autograder import sandbox
 from autograder.config import Limits
 from autograder.course import Course
+from autograder.grading.results import validate
 from autograder.sandbox import confine
-from autograder.results import validate
-from fake_gradescope import make_container, run_autograder
-from helpers import DETACH
-from once_per_session import once, remove_at_end
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 
@@ -615,7 +615,7 @@ def _report(run, function, name):
     return json.loads(re.search(rf"{name}=(\[.*?\]|\{{.*?\}})", run.output_of(function)).group(1))
 
 
-PROTECTED = ["run_autograder", "source/run_autograder", "source/autograder/grader.py"]
+PROTECTED = ["run_autograder", "source/run_autograder", "source/autograder/grading/grader.py"]
 
 
 def _remember_protected(root):
@@ -957,7 +957,7 @@ def test_without_privilege_drop_the_token_finds_detached_processes(worker_file, 
 
 def test_the_submission_time_budget_stops_a_slow_submission(worker_file):
     """Calls that each stay under the timeout still cannot run past the submission's total budget."""
-    from autograder.student import Session, StudentCodeAbort
+    from autograder.grading.student import Session, StudentCodeAbort
 
     assignment = Course(ROOT).assignment("a1_forward")
     config = assignment.config

@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import TOY, nnhw, write, write_toy_course
 
 pytestmark = pytest.mark.needs_worker  # grades through a real worker

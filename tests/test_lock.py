@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 from packaging.requirements import Requirement
 
-from autograder import environment, lockinstall
-from autograder.build import bundle_tree, deterministic_zip
+from autograder import lockinstall
+from autograder.authoring.build import bundle_tree, deterministic_zip
+from autograder.grading import versions as environment
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -126,6 +127,6 @@ def run_setup(course, place):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "could not be reached" in done.stdout  # the fallback ran (no route to PyPI's CPU index here)
     check = subprocess.run([str(venv / "bin/python"), "-c",
-                            "from autograder import environment; print(environment.lock_drift(%r))" % str(LOCK)],
+                            "from autograder.grading import versions; print(versions.lock_drift(%r))" % str(LOCK)],
                            capture_output=True, text=True, cwd=place)
     assert check.stdout.strip() == "[]", check.stdout + check.stderr

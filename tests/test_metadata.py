@@ -10,9 +10,9 @@ import pytest
 from gradescope_utils.autograder_utils import decorators as gs
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 
-from autograder import results
 from autograder.config import ConfigError, load_config
-from autograder.plugin import Outcome
+from autograder.grading import results
+from autograder.grading.plugin import Outcome
 
 TOML = """
 [assignment]

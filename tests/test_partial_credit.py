@@ -2,14 +2,14 @@
 partial_credit), clamped to its weight; it counts as passed only with its full weight."""
 
 import pytest
-
-from autograder import results
-from autograder.config import load_config
-from autograder.course import Course
-from autograder.grader import grade
-from autograder.plugin import Outcome
 from helpers import ROOT
 from test_config_errors import A1, scratch_course
+
+from autograder.config import load_config
+from autograder.course import Course
+from autograder.grading import results
+from autograder.grading.grader import grade
+from autograder.grading.plugin import Outcome
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 

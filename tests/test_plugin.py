@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from autograder.check import Check, Mismatch
-from autograder.plugin import GRADING_PROFILE, RANDOM_PROFILE, feedback
-from autograder.student import StudentCodeError
+from autograder.grading.plugin import GRADING_PROFILE, RANDOM_PROFILE, feedback
+from autograder.grading.student import StudentCodeError
 
 
 def test_hidden_tests_can_hide_their_inputs():
@@ -20,25 +20,26 @@ def test_hidden_tests_can_hide_their_inputs():
 
 def test_a_misconfigured_assignment_is_a_flag_not_a_phrase():
     from autograder.config import ConfigError
-    from autograder.grader import grade_safely
+    from autograder.grading.grader import grade_safely
 
-    def broken_loader():
-        raise ConfigError("assignment.toml: [tests] lists no tests")
+    class Broken:
+        def __init__(self, error):
+            self.error = error
 
-    results = grade_safely(broken_loader, "unused")
+        def assignment(self, assignment_id):
+            raise self.error
+
+    results = grade_safely(Broken(ConfigError("assignment.toml: [tests] lists no tests")), "a1", "unused")
     assert results["extra_data"] == {"misconfigured": True} and results["score"] == 0.0
-
-    def crashing_loader():
-        raise RuntimeError("a bug in the grader")
-
-    assert "extra_data" not in grade_safely(crashing_loader, "unused")
+    assert "extra_data" not in grade_safely(Broken(RuntimeError("a bug in the grader")), "a1", "unused")
 
 
 @pytest.mark.parametrize("profile", [GRADING_PROFILE, RANDOM_PROFILE])
 def test_grading_shrinks_a_failure_but_skips_hypothesis_s_explain_phase(profile):
     """Shrinking makes the student's counterexample small; explaining would then vary every part of it a
     hundred times or more, for comments in a report the student never reads."""
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     calls = []
 

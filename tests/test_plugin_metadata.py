@@ -5,7 +5,6 @@ import json
 import textwrap
 
 import pytest
-
 from helpers import nnhw
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
@@ -32,7 +31,7 @@ requires = ["test_double"]
 TESTS = '''
 from gradescope_utils.autograder_utils.decorators import hide_errors, leaderboard, partial_credit, weight
 
-from autograder.judge import judge
+from autograder.kit.judge import judge
 
 
 @weight(1)

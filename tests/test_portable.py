@@ -5,8 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from autograder import build
-from autograder.portable import DIGITS, INPUT_BITS, portable, portable_inputs, round_bits, round_floats, widened
+from autograder.authoring import build
+from autograder.authoring.rounding import (
+    DIGITS,
+    INPUT_BITS,
+    portable,
+    portable_inputs,
+    round_bits,
+    round_floats,
+    widened,
+)
 
 
 def nudged(value):

@@ -5,8 +5,9 @@ import re
 import subprocess
 import sys
 
-from autograder.build import starter_tree
 from helpers import ROOT
+
+from autograder.authoring.build import starter_tree
 
 BUGS = {  # plausible a1 bugs, as edits of the reference solution
     "return h @ W + b": "return h @ W",

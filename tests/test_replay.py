@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from autograder import replay
+from autograder.authoring.mutants import load_mutant, load_mutants, write_mutant_submission
+from autograder.authoring.verify import _Selection, _with_solution_verdicts
+from autograder.batch.runner import Runner
+from autograder.code_names import affected_names
 from autograder.course import Course
-from autograder.mutants import affected_names, load_mutant, load_mutants, write_mutant_submission
-from autograder.runner import Runner
-from autograder.grader import examples_key
-from autograder.verify import _Selection, _with_solution_verdicts
+from autograder.grading import replay
+from autograder.grading.grader import examples_key
 
 NO_SHRINK = tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
 GRADING = settings(derandomize=True, database=None, max_examples=60, phases=NO_SHRINK, deadline=None,

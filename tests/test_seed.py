@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
-
-from autograder.verify import Graded, judge
 from helpers import TOY, nnhw, write, write_toy_course
+
+from autograder.authoring.verify import Graded, judge
 
 pytestmark = pytest.mark.needs_worker  # grades (or confines) through a real worker
 
@@ -66,8 +66,8 @@ def test_gradings_in_one_process_leave_nothing_to_the_next(toy_course, tmp_path)
     imported and the plugin sets each test's seed and wraps it to count examples: a seeded grading used to
     hand its seed to the next grading in the process, and every later grading counted examples into the
     results of the earlier ones too."""
-    from autograder import grader
     from autograder.course import Course
+    from autograder.grading import grader
 
     assignment = Course(toy_course).assignment(TOY)
     mutant = tmp_path / "mutant"

@@ -4,7 +4,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from autograder.submission import locate, safe_zip_parts
+from autograder.grading.submission import locate, safe_zip_parts
 
 
 def _zip(path, entries, links=()):

@@ -13,11 +13,11 @@ import signal
 import time
 
 import pytest
+from helpers import DETACH, call
 
 from autograder.config import Limits
 from autograder.course import Course
 from autograder.sandbox import Worker, WorkerFailure, processes_of, warm
-from helpers import DETACH, call
 
 pytestmark = pytest.mark.needs_worker
 
@@ -230,7 +230,7 @@ def test_no_warm_process_without_a_uid_of_its_own(monkeypatch):
 
 
 def test_the_warm_process_never_holds_a_package_the_worker_blocks():
-    from autograder.zygote import worker_preload
+    from autograder.batch.zygote import worker_preload
 
     course = Course.find()
     assert "torch" in course.assignment("a2_backprop").config.forbidden.block_imports

@@ -5,10 +5,10 @@ torch seeds its CPU generator at random when it starts, so without this a fit th
 would train to another accuracy, and earn other partial credit, each time it is graded."""
 
 import pytest
+from helpers import call
 
 from autograder.config import Limits
 from autograder.sandbox import Worker
-from helpers import call
 
 pytestmark = [pytest.mark.needs_worker, pytest.mark.needs_torch]  # the student's module imports torch
 

@@ -20,8 +20,8 @@ EPOCHS, BATCH, LR, MOMENTUM, SEED = 15, 32, 0.05, 0.9, 0
 
 def reference_run():
     """Per epoch: (train loss, test loss, train accuracy, test accuracy) of the reference's fit settings."""
-    from autograder import data
     from autograder.course import Course
+    from autograder.kit import data
 
     reference = Course(HERE.parent.parent).assignment(HERE.name).load_reference()
     split = {name: {k: torch.from_numpy(v) for k, v in data.load(HERE, f"digits_{name}.npz").items()}

@@ -12,10 +12,10 @@
 | ``replies`` | check what the worker sent before anyone uses it; rebuild tensors |
 """
 
-from .processes import TOKEN_VARIABLE, kill_all, processes_of
-from .replies import make_tensor
-from .uids import WorkerSetupError
-from .worker import Worker, WorkerFailure, close_all_workers, unconfined_warning
+from autograder.sandbox.processes import TOKEN_VARIABLE, kill_all, processes_of
+from autograder.sandbox.replies import make_tensor
+from autograder.sandbox.uids import WorkerSetupError
+from autograder.sandbox.worker import Worker, WorkerFailure, close_all_workers, unconfined_warning
 
 __all__ = ["TOKEN_VARIABLE", "Worker", "WorkerFailure", "WorkerSetupError", "close_all_workers", "kill_all",
            "make_tensor", "processes_of", "unconfined_warning"]

@@ -10,8 +10,8 @@ import math
 import re
 import struct
 
-from .. import protocol
-from ..protocol import Op
+from autograder import protocol
+from autograder.protocol import Op
 
 MB = 1024 * 1024
 #: the JSON part of one answer (structure and scalars; arrays travel as separate .npy blobs).

@@ -10,7 +10,7 @@ import pwd
 import tempfile
 from pathlib import Path
 
-from .processes import processes_of
+from autograder.sandbox.processes import processes_of
 
 #: uids handed to workers when the grader is root: above ordinary users, below ``nobody``.
 UID_BASE, UID_SPAN = 61000, 4000

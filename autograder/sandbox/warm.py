@@ -2,7 +2,7 @@
 
 A worker started the plain way is a new interpreter that imports numpy, and for a3 and a4 torch:
 about 3 CPU seconds before the student's first line runs, paid again for every submission. When
-many submissions are graded in a row (``verify``, ``grade-batch``: see :mod:`autograder.zygote`),
+many submissions are graded in a row (``verify``, ``grade-batch``: see :mod:`autograder.batch.zygote`),
 :func:`start` launches one warm process (:mod:`.warm_main`) per grader, and each worker is forked
 from it instead. The child has imported packages and nothing else; it takes the worker's folder,
 environment, limits and uid before it runs the worker's own script, which confines itself and
@@ -27,6 +27,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from autograder.sandbox.environment import worker_env
 
 HERE = Path(__file__).resolve().parent
 #: the warm process's script and the one module it imports, as named in its private folder
@@ -103,8 +105,7 @@ class WarmStart:
     """One warm process and its control socket; not thread-safe (one grader uses it at a time)."""
 
     def __init__(self, modules):
-        from .processes import worker_python
-        from .worker import worker_env  # it imports this module
+        from autograder.sandbox.processes import worker_python
 
         self.owner = os.getpid()  # a forked grader uses it, but never closes it
         self.folder = Path(tempfile.mkdtemp(prefix="nnhw-warm-"))
@@ -181,7 +182,7 @@ def start(modules):
     above): the one already running for them, else a new one. Whether there is one; where it cannot
     start, workers start the plain way."""
     global _current
-    from .uids import drop_privileges
+    from autograder.sandbox.uids import drop_privileges
 
     _current = None
     if os.environ.get("NNHW_NO_WARM_WORKERS") == "1":  # for benchmarks, and to rule it out when debugging

@@ -20,14 +20,22 @@ import time
 import weakref
 from pathlib import Path
 
-from .. import protocol
-from ..protocol import Op
-from .processes import TOKEN_VARIABLE, anonymous_memory_mb, kill_all, processes_of, remove_files_of, worker_python
-from .replies import MB, CappedReader, Garbled, TooLarge, check_reply, make_tensor
-from . import warm
-from .confine import probe
-from .restrict import restrict
-from .uids import WorkerSetupError, drop_privileges, lease_uid
+from autograder import protocol
+from autograder.protocol import Op
+from autograder.sandbox import warm
+from autograder.sandbox.confine import probe
+from autograder.sandbox.environment import worker_env
+from autograder.sandbox.processes import (
+    TOKEN_VARIABLE,
+    anonymous_memory_mb,
+    kill_all,
+    processes_of,
+    remove_files_of,
+    worker_python,
+)
+from autograder.sandbox.replies import MB, CappedReader, Garbled, TooLarge, check_reply, make_tensor
+from autograder.sandbox.restrict import restrict
+from autograder.sandbox.uids import WorkerSetupError, drop_privileges, lease_uid
 
 HERE = Path(__file__).resolve().parent
 ENGINE = HERE.parent
@@ -37,19 +45,6 @@ WORKER_FILES = {"_nnhw_worker.py": HERE / "worker_main.py", "_nnhw_confine.py": 
 #: how often the grader looks at a worker while waiting for its answer (death, memory).
 POLL_S = 0.2
 _OPEN_WORKERS = weakref.WeakSet()
-
-
-def worker_env(home, token):
-    """A worker's whole environment: nothing of the grader's but the CPU and GPU settings below."""
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home),
-        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", TOKEN_VARIABLE: token,
-    }
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
 
 
 def landlock_wanted():

@@ -184,12 +184,8 @@ def start(spec):
 
 
 def _resolve_attribute_path(dotted):
-    head, *rest = dotted.split(".")
     try:
-        obj = importlib.import_module(head)
-        for part in rest:
-            obj = getattr(obj, part)
-        return obj
+        return protocol.resolve(dotted, importlib.import_module)
     except (ImportError, AttributeError):
         return None
 
@@ -297,13 +293,10 @@ class Worker:
         self.handles = {}
 
     def find(self, target):
-        head, *rest = target.split(".")
+        head = target.split(".")[0]
         for module in self.modules.values():
             if hasattr(module, head):
-                obj = getattr(module, head)
-                for part in rest:
-                    obj = getattr(obj, part)
-                return obj
+                return protocol.resolve(target, lambda name: getattr(module, name))  # noqa: B023 - called at once
         names = [n for m in self.modules.values() for n in vars(m) if not n.startswith("_")]
         close = difflib.get_close_matches(head, names, n=1, cutoff=0.6)
         raise MissingName(f"did you mean {close[0]!r}? (rename it to {head!r})" if close else "")

@@ -7,7 +7,7 @@ _TARGETS = {
     "results.json": "@@ROOT@@/results/results.json",
     "run_autograder": "@@ROOT@@/run_autograder",
     "source run_autograder": "@@ROOT@@/source/run_autograder",
-    "grader.py": "@@ROOT@@/source/autograder/grader.py",
+    "grader.py": "@@ROOT@@/source/autograder/grading/grader.py",
     "tmp file": f"/tmp/nnhw-hostile-junk-{_h_os.getpid()}",
     "shm file": f"/dev/shm/nnhw-hostile-junk-{_h_os.getpid()}",
 }

@@ -10,7 +10,7 @@ _TRIES = {
     "solution": "@@ROOT@@/source/solutions/a1_forward/forward.py",
     "hidden tests": "@@ROOT@@/source/assignments/a1_forward/tests/test_forward.py",
     "assignment.toml": "@@ROOT@@/source/assignments/a1_forward/assignment.toml",
-    "engine": "@@ROOT@@/source/autograder/grader.py",
+    "engine": "@@ROOT@@/source/autograder/grading/grader.py",
     "submission": "@@ROOT@@/submission/forward.py",
     "metadata": "@@ROOT@@/submission_metadata.json",
     "run_autograder": "@@ROOT@@/run_autograder",

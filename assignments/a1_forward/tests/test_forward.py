@@ -5,8 +5,8 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder import strategies as nst
-from autograder.judge import judge
+from autograder.kit import strategies as nst
+from autograder.kit.judge import judge
 
 SIGMOID = "σ(z) = 1 / (1 + e^(−z))"
 TANH = "tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z))"

@@ -15,12 +15,12 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder import strategies as nst
 from autograder.check import Check, describe, number
 from autograder.diagnosis import close
-from autograder.gradcheck import match_numeric, numeric_check, numeric_gradient
-from autograder.judge import call, compare, judge, judge_raises
-from autograder.student import StudentCodeError
+from autograder.grading.student import StudentCodeError
+from autograder.kit import strategies as nst
+from autograder.kit.gradcheck import match_numeric, numeric_check, numeric_gradient
+from autograder.kit.judge import call, compare, judge, judge_raises
 
 # The tensors here are tiny: torch's thread pool only adds overhead (10x on a busy 2-core machine).
 torch.set_num_threads(1)

@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import strategies as nst
 from autograder.check import Check
-from autograder.judge import judge, judge_raises
+from autograder.kit import strategies as nst
+from autograder.kit.judge import judge, judge_raises
 
 SHAPE = "H_out = ⌊(H − F + 2P) / S⌋ + 1,  W_out = ⌊(W − F + 2P) / S⌋ + 1"
 CONV = "out[n, k, i, j] = b[k] + Σ_{c,u,v} x_pad[n, c, i·S + u, j·S + v] · w[k, c, u, v]  (no flipping)"

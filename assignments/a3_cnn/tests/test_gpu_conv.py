@@ -18,12 +18,12 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import recordings
-from autograder import strategies as nst
 from autograder.check import Check, Mismatch
 from autograder.config import load_config
-from autograder.static import forbidden_uses
-from autograder.student import StudentCodeAbort, StudentCodeError
+from autograder.grading.student import StudentCodeAbort, StudentCodeError
+from autograder.kit import cuda
+from autograder.kit import strategies as nst
+from autograder.kit.static import forbidden_uses
 
 ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent
 IM2COL = ("cols = unfold(x) is (N, C·FH·FW, L);  out = weight.reshape(K, −1) @ cols + bias, reshaped to "
@@ -341,7 +341,7 @@ def _cuda_inputs(case):
 
 def test_conv2d_cuda_matches_cudnn(student):
     """conv2d: float32 on CUDA matches cuDNN with TF32 off (graders without a GPU replay cuDNN results recorded on one)"""
-    for case in recordings.cuda_cases(ASSIGNMENT_DIR, tag="conv2d"):
+    for case in cuda.cuda_cases(ASSIGNMENT_DIR, tag="conv2d"):
         x, weight, bias = case.args
         got = student.call("conv2d", x, weight, bias, **case.kwargs)
         atol = tolerances(x, weight, bias, case.kwargs["stride"], case.kwargs["padding"])
@@ -351,7 +351,7 @@ def test_conv2d_cuda_matches_cudnn(student):
 
 def test_Conv2dFunction_cuda_backward_matches_cudnn(student):
     """Conv2dFunction: float32 output and dx, dw, db on CUDA match cuDNN with TF32 off (recorded where the grader has no GPU)"""
-    for case in recordings.cuda_cases(ASSIGNMENT_DIR, tag="Conv2dFunction"):
+    for case in cuda.cuda_cases(ASSIGNMENT_DIR, tag="Conv2dFunction"):
         x, weight, bias = case.args
         stride, padding = pair(case.kwargs["stride"]), pair(case.kwargs["padding"])
         out, grads = student.call_with_grad("Conv2dFunction.apply", x, weight, bias, stride, padding,
@@ -390,7 +390,7 @@ def test_conv2d_speed_leaderboard(student, leaderboard):
     weight = (torch.rand(32, 32, 3, 3, generator=generator) * 2 - 1).div_(math.sqrt(32 * 9)).to(device)
     bias = (torch.rand(32, generator=generator) * 2 - 1).div_(math.sqrt(32 * 9)).to(device)
     inputs = {"x": x, "weight": weight, "bias": bias, "stride": 1, "padding": 1}
-    with recordings.tf32_off():
+    with cuda.tf32_off():
         expected = F.conv2d(x, weight, bias, stride=1, padding=1)
         got = student.call("conv2d", x, weight, bias, stride=1, padding=1)
         compare("conv2d", inputs, got, expected, tolerances(x, weight, bias, 1, 1)["out"],

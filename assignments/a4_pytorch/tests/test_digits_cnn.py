@@ -17,11 +17,11 @@ import torch.nn as nn
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import data
 from autograder.check import Check, Mismatch
 from autograder.config import load_config
 from autograder.course import load_modules
-from autograder.student import StudentCodeAbort, StudentCodeError
+from autograder.grading.student import StudentCodeAbort, StudentCodeError
+from autograder.kit import data
 
 ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent
 harness = load_modules({"harness.py": ASSIGNMENT_DIR / "harness.py"}, prefix="nnhw_a4_harness")

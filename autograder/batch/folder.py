@@ -7,7 +7,7 @@ Folder and export layouts are :mod:`.collect`'s job, the grading :mod:`.batch`'s
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import DEFAULT_TIMEOUT_S, grade_batch
+from autograder.batch.grade_all import DEFAULT_TIMEOUT_S, grade_batch
 
 GRADEBOOK = "gradebook.csv"
 REPORT = "report.html"
@@ -38,9 +38,9 @@ def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False
                  on_start=None, on_done=None, grade=None, seed=None):
     """Collect the submissions in ``submissions`` (folder, zip or Gradescope export), grade them, write
     ``gradebook.csv``, ``report.html`` and ``students/<key>/results.json``; returns a :class:`Summary`."""
-    from .collect import collect
-    from .gradebook import rows, write_csv
-    from .report import write_report
+    from autograder.batch.collect import collect
+    from autograder.batch.gradebook import rows, write_csv
+    from autograder.batch.report import write_report
 
     config = assignment.config  # a broken config fails here, before anything is graded
     out_dir = Path(out_dir) if out_dir else default_out(submissions)

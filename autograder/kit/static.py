@@ -13,7 +13,7 @@ documentation, not code, and are not read.
 
 import ast
 
-from . import syntax
+from autograder import syntax
 
 
 def _docstrings(tree):

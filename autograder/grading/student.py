@@ -9,9 +9,10 @@ import functools
 import inspect
 import time
 
-from .check import Feedback, describe
-from .protocol import INPUT_INDEPENDENT, Answer, ErrorKind, Op
-from .sandbox import Worker, WorkerFailure
+from autograder import protocol
+from autograder.check import Feedback, describe
+from autograder.protocol import INPUT_INDEPENDENT, Answer, ErrorKind, Op
+from autograder.sandbox import Worker, WorkerFailure
 
 
 class StudentCodeError(AssertionError):
@@ -208,9 +209,7 @@ class Session:
 
     def _reference_function(self, target):
         try:
-            obj = self.reference
-            for part in target.split("."):
-                obj = getattr(obj, part)
+            obj = protocol.resolve(target, lambda head: getattr(self.reference, head))
             return obj if callable(obj) else None
         except AttributeError:
             return None

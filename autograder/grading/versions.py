@@ -41,15 +41,20 @@ def lock_drift(lock_path, group="runtime"):
     path = Path(lock_path)
     if not path.is_file():
         return None
-    from .lockinstall import read_lock
-
     drift = []
-    for pin in read_lock(path).get(group, []):
+    for pin in _pins(path, path.stat().st_mtime_ns, group):
         name, version = pin.split("==")
         have = installed(name)
         if have is not None and _base(have) != version:
             drift.append(f"{name} {have} (lock: {version})")
     return drift
+
+
+@functools.cache  # read once per process (a zygote reads it for all its children), again only when it changes
+def _pins(path, mtime_ns, group):
+    from autograder.lockinstall import read_lock
+
+    return tuple(read_lock(path).get(group, []))
 
 
 def describe(versions=None):

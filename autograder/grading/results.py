@@ -9,6 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from autograder.grading import extra as extra_data
+
 SCHEMA = Path(__file__).resolve().parent / "results.schema.json"
 MAX_OUTPUT = 100_000  # Gradescope cuts each output here; we cut first so the end is ours
 
@@ -71,7 +73,7 @@ def failure(message, execution_time=None, misconfigured=False):
     """
     results = {"score": 0.0, "output": message[:MAX_OUTPUT], "output_format": "text", "tests": []}
     if misconfigured:
-        results["extra_data"] = {"misconfigured": True}
+        results = extra_data.write(results, misconfigured=True)
     if execution_time is not None:
         results["execution_time"] = round(execution_time, 3)
     return results

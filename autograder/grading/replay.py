@@ -26,8 +26,8 @@ import os
 import pickle
 import random
 import tempfile
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from hypothesis.errors import HypothesisException

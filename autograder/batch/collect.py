@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .submission import safe_zip_parts
+from autograder.grading.submission import safe_zip_parts
 
 METADATA = "submission_metadata.yml"
 IGNORED_NAMES = {"__MACOSX", "__pycache__", ".DS_Store", "Thumbs.db", METADATA}

@@ -15,10 +15,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import results as results_json
-from .course import Course
-from .grader import grade_safely
-from .sandbox import close_all_workers
+from autograder.course import Course
+from autograder.grading import results as results_json
+from autograder.grading.grader import grade_safely
+from autograder.sandbox import close_all_workers
 
 
 def lock_down(root):
@@ -57,7 +57,7 @@ def main(argv=None):
     except Exception:  # noqa: BLE001 - grade_safely reports a bad assignment id as results
         examples = None
     try:
-        results = grade_safely(lambda: course.assignment(argv[0]), root / "submission", replay_examples=examples)
+        results = grade_safely(course, argv[0], root / "submission", replay_examples=examples)
     finally:
         close_all_workers()  # grading closes its workers; this makes sure, before anything is written
     results = checked(results)

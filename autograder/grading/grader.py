@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from . import environment, replay, results as results_json
-from .config import ConfigError
-from .plugin import GradingPlugin
-from .student import Session
-from .submission import SubmissionError, locate
+from autograder.config import ConfigError
+from autograder.grading import replay, versions
+from autograder.grading import results as results_json
+from autograder.grading.plugin import GradingPlugin
+from autograder.grading.student import Session
+from autograder.grading.submission import SubmissionError, locate
 
 
 class TestListMismatch(ConfigError):
@@ -41,7 +42,8 @@ def _pytest_args(assignment, keyword=None):
 
 
 #: the engine's modules that decide what hypothesis draws: the strategies, the settings, the recording
-DRAWING_MODULES = ("strategies.py", "plugin.py", "replay.py")
+ENGINE = Path(__file__).resolve().parent.parent
+DRAWING_MODULES = ("kit/strategies.py", "grading/plugin.py", "grading/replay.py")
 
 
 def examples_key(assignment, seed=None):
@@ -50,12 +52,11 @@ def examples_key(assignment, seed=None):
     solution: what hypothesis draws for a test that passes does not depend on the code under test. A
     recording made under another key is not replayed."""
     digest = hashlib.sha256()
-    engine = Path(__file__).parent
-    sources = sorted(assignment.tests_dir.rglob("*.py")) + [engine / name for name in DRAWING_MODULES]
+    sources = sorted(assignment.tests_dir.rglob("*.py")) + [ENGINE / name for name in DRAWING_MODULES]
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     budgets = sorted((t.name, t.max_examples) for t in assignment.config.tests)
-    versions = [environment.installed(name) for name in ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch
+    versions = [versions.installed(name) for name in ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch
                                                                          else ()))]
     digest.update(repr((budgets, seed, versions)).encode())
     return digest.hexdigest()
@@ -72,8 +73,11 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
     ``replay_cached``: replay the course's recording for this seed where there is one (see
     :func:`cached_examples`), as the bundle replays the copy `nnhw build` put in it."""
     started = time.monotonic()
+    drawn_as_recorded = not random_examples and (record_examples or replay_examples or replay_cached)
+    key = examples_key(assignment, seed) if drawn_as_recorded else None  # computed once per grading
     if replay_cached and not (random_examples or record_examples or replay_examples):
-        replay_examples = cached_examples(assignment, seed)
+        cached = assignment.examples_path(key, seed)
+        replay_examples = cached if cached.is_file() else None
     config = assignment.config
     try:
         located = locate(upload, config.files)
@@ -88,7 +92,6 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
         session = Session(located.files, assignment.given_files(), reference, config,
                           assignment.worker_module_files())
         replaying = not random_examples and (record_examples or replay_examples)
-        key = examples_key(assignment, seed) if replaying else None
         recorder = replay.Recorder() if replaying and record_examples else None
         recorded = replay.load(replay_examples, key) if replaying and replay_examples else None
         plugin = GradingPlugin(session, reference, config, random_examples, seed, shrink, recorder, recorded)
@@ -152,8 +155,8 @@ def cached_examples(assignment, seed=None):
 
 def graded_with(assignment):
     """The versions behind this grade, and how they differ from the course's lock (if it has one)."""
-    drift = environment.lock_drift(assignment.course.root / environment.LOCK_NAME)
-    return {"versions": environment.graded_with(), **({"lock_drift": drift} if drift else {})}
+    drift = versions.lock_drift(assignment.course.root / versions.LOCK_NAME)
+    return {"versions": versions.graded_with(), **({"lock_drift": drift} if drift else {})}
 
 
 def _check_test_list(assignment, outcomes, keyword):
@@ -173,11 +176,12 @@ def _only(config, outcomes):
     return replace(config, tests=tuple(t for t in config.tests if t.name in outcomes))
 
 
-def grade_safely(assignment_loader, upload, **options):
-    """Like :func:`grade`, but any failure of the grader itself still yields valid results."""
+def grade_safely(course, assignment_id, upload, **options):
+    """Like :func:`grade` for ``course``'s assignment ``assignment_id``, but any failure of the grader itself
+    (an unknown id, a broken config, a bug) still yields valid results."""
     started, misconfigured = time.monotonic(), False
     try:
-        return grade(assignment_loader(), upload, **options)
+        return grade(course.assignment(assignment_id), upload, **options)
     except (ConfigError, FileNotFoundError, LookupError) as exc:
         message, misconfigured = f"The autograder is misconfigured; please tell your instructor.\n{exc}", True
     except Exception:  # noqa: BLE001 - results.json must be written whatever happened

@@ -28,11 +28,16 @@ STDERR_TAIL = 3000
 
 
 def preload(torch):
-    """Import the heavy modules once, in the order ``nnhw grade`` imports them (the command line, the
-    grader, then torch where the assignment's config says it needs it): the order modules are imported
+    """Import the heavy modules once, in the order ``nnhw grade`` imports them (the command line's
+    packages, the grader, then torch where the assignment's config says it needs it): the order modules are imported
     in can change the examples hypothesis draws. Only assignments that agree on torch share a zygote."""
-    from . import cli  # noqa: F401
-    from . import grader  # noqa: F401 - pytest, hypothesis, numpy, the plugin, the sandbox, the protocol
+    import click  # noqa: F401 - what the command line imports first
+    import rich.box  # noqa: F401, E401
+    import rich.console
+    import rich.markup
+    import rich.table
+
+    from autograder.grading import grader  # noqa: F401 - pytest, hypothesis, numpy, the plugin, the sandbox, the protocol
 
     if torch:
         import torch  # noqa: F401
@@ -57,7 +62,7 @@ class Assignments:
 
     def get(self, assignment_id):
         if assignment_id not in self._read:
-            from .course import Course
+            from autograder.course import Course
 
             self._course = self._course or Course.find()
             self._read[assignment_id] = assignment = self._course.assignment(assignment_id)
@@ -68,7 +73,7 @@ class Assignments:
     def warm_up(self, assignment):
         """Have the next child's worker forked from a warm process that imported what this assignment's
         workers import (see :mod:`.sandbox.warm`)."""
-        from .sandbox import warm
+        from autograder.sandbox import warm
 
         if assignment.id not in self._preload:
             self._preload[assignment.id] = worker_preload(assignment)
@@ -78,7 +83,7 @@ class Assignments:
 def _read_versions(assignment):
     """Read here, once for every child, the installed versions results.json records and compares with the
     course's lock (:func:`grader.graded_with`; each is cached for the process)."""
-    from . import grader
+    from autograder.grading import grader
 
     try:
         grader.graded_with(assignment)
@@ -91,7 +96,7 @@ def worker_preload(assignment):
     imports it, and what torch imports at an optimizer's first step where that code uses ``optim``; never
     a package the worker blocks, nor one its code does not use (it would count against the worker's
     memory limit, about 70 MB for torch._dynamo)."""
-    from .mutants import imported_packages, references
+    from autograder.code_names import imported_packages, references
 
     try:
         wanted = sorted(({"numpy"} | (imported_packages(assignment) & {"torch"}))
@@ -113,10 +118,10 @@ def _grade_in_child(assignment, request, stderr_path):
         os.dup2(devnull, 1)  # stray output must never reach the zygote's answer channel
         err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(err, 2)
-        from . import results as results_json
-        from .grader import grade_safely
+        from autograder.grading import results as results_json
+        from autograder.grading.grader import grade_safely
 
-        results = grade_safely(lambda: assignment, request["upload"], seed=request.get("seed"),
+        results = grade_safely(assignment.course, assignment.id, request["upload"], seed=request.get("seed"),
                                shrink=request.get("shrink", True), record_examples=request.get("record_examples"),
                                replay_examples=request.get("replay_examples"), keyword=request.get("keyword"))
         results_json.write(results, request["out"])
@@ -179,7 +184,7 @@ def answer(assignments, request):
     try:
         assignments.warm_up(assignment)
     except Exception:  # noqa: BLE001 - a speed-up only: without it, the child's worker starts the plain way
-        from .sandbox import warm
+        from autograder.sandbox import warm
 
         warm.stop()
     return grade_one(assignment, request)
@@ -207,7 +212,7 @@ def main(argv):
     try:
         serve(sys.stdin, answers)
     finally:
-        from .sandbox import warm
+        from autograder.sandbox import warm
 
         warm.stop()
     return 0

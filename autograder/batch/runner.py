@@ -18,7 +18,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import results as results_json
+from autograder.grading import extra as extra_data
+from autograder.grading import results as results_json
 
 
 def cores():
@@ -37,9 +38,7 @@ def thread_env(jobs):
 
 def grader_failure(message):
     """Results for a grader process that did not finish: zero, why, and a mark to try it again."""
-    results = results_json.failure(message)
-    results["extra_data"] = {"grader_error": True}
-    return results
+    return extra_data.write(results_json.failure(message), grader_error=True)
 
 
 def _grader_env(course_root, env):
@@ -95,7 +94,7 @@ class Zygote:
     def __init__(self, course_root, torch, env):
         self.key = self.key_of(course_root, torch, env)
         self.errors = tempfile.TemporaryFile()
-        command = [sys.executable, "-m", "autograder.zygote", *(["--torch"] if torch else [])]
+        command = [sys.executable, "-m", "autograder.batch.zygote", *(["--torch"] if torch else [])]
         self.process = subprocess.Popen(command, env=_grader_env(course_root, env), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=self.errors, text=True, errors="replace")
         ready = self._answer()
@@ -157,7 +156,7 @@ class Zygotes:
 
     def take(self, assignment, env):
         """An idle zygote that can grade ``assignment``, or a new one (may raise :class:`ZygoteFailure`)."""
-        from .zygote import needs_torch
+        from autograder.batch.zygote import needs_torch
 
         root, torch = assignment.course.root, needs_torch(assignment)
         key = Zygote.key_of(root, torch, env)
@@ -236,7 +235,7 @@ class Runner:
     def cached_examples(self, seed=None, timeout=None, record=True):
         """The course's recording of the solution's examples for ``seed`` (see :func:`grader.examples_cache`),
         made now by grading the solution if there is none and ``record``; None if there is none after all."""
-        from .grader import examples_cache
+        from autograder.grading.grader import examples_cache
 
         path = examples_cache(self.assignment, seed)
         return path if path.is_file() or (record and self.record_examples(path, seed, timeout)) else None

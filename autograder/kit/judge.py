@@ -13,9 +13,9 @@ import copy
 
 import numpy as np
 
-from .check import Check, Feedback, describe
-from .diagnosis import Diagnoser, modified_arguments
-from .student import StudentCodeError, _named_inputs
+from autograder.check import Check, Feedback, describe
+from autograder.diagnosis import Diagnoser, modified_arguments
+from autograder.grading.student import StudentCodeError, _named_inputs
 
 
 def batch_sizes(inputs):

@@ -20,10 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grader import examples_key
-from .mutants import affected_names, load_mutants, references, write_mutant_submission
-from .replay import load_calls
-from .runner import Runner, Zygotes, cores
+from autograder.authoring.mutants import load_mutants, write_mutant_submission
+from autograder.batch.runner import Runner, Zygotes, cores
+from autograder.code_names import affected_names, references
+from autograder.grading import extra as extra_data
+from autograder.grading.grader import examples_key
+from autograder.grading.replay import load_calls
 
 
 @dataclass
@@ -131,7 +133,7 @@ class _Selection:
 
 def _with_solution_verdicts(results, solution):
     """A mutant graded on some tests only, completed with the solution's entries for the others."""
-    if not results.get("tests") or not (results.get("extra_data") or {}).get("selected"):
+    if not results.get("tests") or not extra_data.read(results).get("selected"):
         return results
     ran = {t.get("number"): t for t in results["tests"]}
     tests = [ran.pop(t.get("number"), t) for t in solution.get("tests", [])] + list(ran.values())
@@ -172,10 +174,10 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
                                              seed=seed, shrink=False, examples=option and {option: examples[seed]})
                 keyword = subject.kind == "mutant" and selection.keyword(subject.mutant, examples[seed], keys[seed])
                 results = grade_it(keyword=keyword or None)
-                if keyword and (results.get("extra_data") or {}).get("aborted"):
+                if keyword and extra_data.read(results).get("aborted"):
                     results = grade_it()  # what went wrong in one test may have reached the others
-                elif keyword and isinstance(results.get("extra_data"), dict):
-                    results["extra_data"]["selected"] = keyword
+                elif keyword and "extra_data" in results:
+                    results = extra_data.write(results, selected=keyword)
                 subject.runs[seed] = results
 
             # the solution's run records the examples drawn, unless an earlier run did; the mutants replay them

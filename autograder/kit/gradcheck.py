@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .check import Check
+from autograder.check import Check
 
 #: step h·max(1, |θ|) in float64, at most ENTRIES entries of each array (a fixed choice, as in a
 #: hand-written gradient check), and the tolerance central differences are held to

@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import results as results_json
-from .runner import Runner, cores, grade_in_subprocess, grader_failure, thread_env  # noqa: F401 - re-exported
+from autograder.batch.runner import Runner, grader_failure
+from autograder.grading import extra as extra_data
+from autograder.grading import results as results_json
 
 RESULTS = "results.json"
 STUDENTS = "students"
@@ -69,7 +70,7 @@ def previous_results(path, submission, assignment_id):
         return None
     if not isinstance(results, dict):
         return None
-    extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
+    extra = extra_data.read(results)
     if extra.get("assignment") != assignment_id or extra.get("grader_error"):
         return None
     return results
@@ -115,23 +116,22 @@ def grade_batch(assignment, submissions, out_dir, jobs=None, regrade=False, time
                 results = grader_failure(f"nnhw grade could not be run: {exc!r}")
             finally:
                 partial.unlink(missing_ok=True)
-            if (results.get("extra_data") or {}).get("misconfigured"):
+            if extra_data.read(results).get("misconfigured"):
                 # the same for everyone: stop, unless one submission alone trips the grader this way
                 with lock:
                     tally["misconfigured"] += 1
                     if not tally["ok"] and tally["misconfigured"] >= min(2, len(pending)):
                         broken.append(results["output"])
                         return None
-                results = {**results, "extra_data": {"grader_error": True}}
+                results = extra_data.write(results, keep=False, grader_error=True)
             elif results.get("tests"):
                 with lock:
                     tally["ok"] += 1
             if submission.note:
                 results = {**results, "output": (submission.note + "\n" + results.get("output", "")).strip()}
-        extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
-        results = {**results, "extra_data": {**extra, "assignment": assignment.id}}
+        results = extra_data.write(results, assignment=assignment.id)
         results_json.write(results, path)
-        state = "error" if extra.get("grader_error") else "graded"
+        state = "error" if extra_data.read(results).get("grader_error") else "graded"
         return Outcome(submission, results, path, state, time.monotonic() - started)
 
     def done(outcome):

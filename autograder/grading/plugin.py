@@ -16,11 +16,12 @@ except ImportError:  # Python 3.10: hypothesis depends on the backport
     from exceptiongroup import BaseExceptionGroup
 
 import pytest
-from hypothesis import HealthCheck, Phase, seed as hypothesis_seed, settings
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import seed as hypothesis_seed
 
-from . import replay
-from .check import Mismatch
-from .student import Student, StudentCodeAbort, StudentCodeError
+from autograder.check import Mismatch
+from autograder.grading import replay
+from autograder.grading.student import Student, StudentCodeAbort, StudentCodeError
 
 GRADING_PROFILE = "nnhw-grading"
 RANDOM_PROFILE = "nnhw-random"

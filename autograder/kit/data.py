@@ -17,11 +17,11 @@ import zipfile
 
 import numpy as np
 
-from . import protocol
-from .config import ConfigError
+from autograder import protocol
+from autograder.config import ConfigError
+from autograder.course import data_dir
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-DATA_FOLDER = "data"
 
 
 class DataError(ConfigError):
@@ -85,10 +85,6 @@ def starter_files(assignment, files):
     """The made files that students get too."""
     spec = assignment.config.data
     return {name: files[name] for name in (spec.starter if spec else ())}
-
-
-def data_dir(assignment_dir):
-    return assignment_dir / DATA_FOLDER
 
 
 def load(assignment_dir, name):

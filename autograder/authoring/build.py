@@ -13,12 +13,14 @@ import re
 import zipfile
 from pathlib import Path
 
-from . import cases as public_case, data, protocol, syntax
-from .environment import LOCK_NAME
-from .portable import portable, portable_inputs, widened
-from .regions import make_stub, strip_markers
+from autograder import protocol, syntax
+from autograder.authoring import public_cases as public_case
+from autograder.authoring.rounding import portable, portable_inputs, widened
+from autograder.grading.versions import LOCK_NAME
+from autograder.kit import data
+from autograder.regions import make_stub, strip_markers
 
-ENGINE = Path(__file__).resolve().parent
+ENGINE = Path(__file__).resolve().parent.parent  # autograder/
 TEMPLATES = ENGINE / "templates"
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 EXECUTABLE = {"setup.sh", "run_autograder"}
@@ -43,21 +45,21 @@ def test_titles(assignment):
 
 def cuda_points(assignment):
     """Points of the tests that only a GPU grader, or recorded CUDA results, can grade; 0 once recorded."""
-    from .recordings import instructor_warnings
+    from autograder.authoring.record_cuda import instructor_warnings
 
     recorded = _has_cuda_cases(assignment) and not instructor_warnings(assignment.dir)
     return 0.0 if recorded else sum(spec.weight for spec in assignment.config.tests if spec.cuda)
 
 
 def _has_cuda_cases(assignment):
-    from .recordings import CASES_FILE
+    from autograder.kit.cuda import CASES_FILE
 
     return (assignment.dir / CASES_FILE).is_file()
 
 
 def build_warnings(assignment):
     """What the instructor should know before uploading the bundle (printed by ``nnhw build``)."""
-    from .recordings import instructor_warnings
+    from autograder.authoring.record_cuda import instructor_warnings
 
     pending = cuda_points(assignment)
     if not pending:
@@ -146,7 +148,7 @@ def starter_tree(assignment, data_files=None):
     tree["tests/test_public.py"] = (TEMPLATES / "test_public.py").read_bytes()
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
-    tree["tests/_nnhw_cases.py"] = (ENGINE / "cases.py").read_bytes()
+    tree["tests/_nnhw_cases.py"] = (ENGINE / "authoring" / "public_cases.py").read_bytes()
     tree["tests/_nnhw_diagnosis.py"] = (ENGINE / "diagnosis.py").read_bytes()
     tree["tests/cases.json"] = cases
     for path in sorted(assignment.public_tests_dir.glob("test_*.py")):  # the assignment's own, if any
@@ -223,7 +225,7 @@ def recorded_examples(assignment):
     """The solution's examples, recorded for the bundle (see :mod:`.replay`): from the course's cache when
     the tests, engine and libraries are unchanged since the last verify or build, else by grading the
     solution once now. None when the solution cannot be graded here (the bundle then draws them)."""
-    from .runner import Runner
+    from autograder.batch.runner import Runner
 
     with Runner(assignment, 1) as runner:
         path = runner.cached_examples()

@@ -9,7 +9,7 @@ import html
 import math
 import statistics
 
-from .gradebook import number, status, write_text
+from autograder.batch.gradebook import number, status, write_text
 
 WIDTH = 720
 GREEN, AMBER, RED, BLUE, GREY = "#2e7d32", "#f9a825", "#c62828", "#1565c0", "#9e9e9e"

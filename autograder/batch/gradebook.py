@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import RESULTS, STUDENTS
+from autograder.batch.grade_all import RESULTS, STUDENTS
 
 FIRST_COLUMNS = ("student", "name", "sid", "email", "submission", "results")
 LAST_COLUMNS = ("total", "max_score", "status", "notes")

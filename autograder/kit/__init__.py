@@ -1,0 +1,11 @@
+"""What graded tests import: the kit an assignment's ``tests/test_*.py`` is written with.
+
+| module | its one job |
+|---|---|
+| ``strategies`` | hypothesis strategies: arrays, batches, probabilities, one-hot rows, networks |
+| ``judge`` | ``judge(student, reference, "fn", *args, ...)``: the student-vs-reference(-vs-torch) property |
+| ``gradcheck`` | central differences: hold a gradient to the numbers |
+| ``data`` | the data files an assignment makes at build time, and reading them in tests |
+| ``static`` | forbidden names in the student's source |
+| ``cuda`` | the CUDA judge: torch's results live on a GPU, replayed from a recording elsewhere |
+"""
