@@ -56,9 +56,8 @@ def examples_key(assignment, seed=None):
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     budgets = sorted((t.name, t.max_examples) for t in assignment.config.tests)
-    versions = [versions.installed(name) for name in ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch
-                                                                         else ()))]
-    digest.update(repr((budgets, seed, versions)).encode())
+    deciding = ("hypothesis", "numpy", *(("torch",) if assignment.config.needs_torch else ()))
+    digest.update(repr((budgets, seed, [versions.installed(name) for name in deciding])).encode())
     return digest.hexdigest()
 
 

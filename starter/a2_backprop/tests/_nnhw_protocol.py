@@ -114,6 +114,18 @@ class Answer:
         return value
 
 
+def resolve(dotted, find):
+    """What a dotted name in a request or case names (``Model.forward``, ``torch.nn.functional.conv2d``):
+    ``find(head)`` gives the top-level object (a module's attribute, an imported module), the rest are its
+    attributes. The one resolver of the grader, the worker and the starters, so a name means the same on
+    every side."""
+    head, *rest = dotted.split(".")
+    obj = find(head)
+    for part in rest:
+        obj = getattr(obj, part)
+    return obj
+
+
 def error_report(kind, message, traceback=""):
     """An :class:`ErrorReport` (``kind`` an ErrorKind or an exception type's name)."""
     return {"type": str(getattr(kind, "value", kind)), "message": message, "traceback": traceback}
