@@ -15,6 +15,18 @@ TOLERANCES = {
 }
 
 
+#: how a feedback text names its likely cause (one line); :func:`likely_cause` reads it back (verify, reports)
+LIKELY_CAUSE = "likely cause: "
+
+
+def likely_cause(text):
+    """The likely cause a rendered feedback names, or None."""
+    for line in (text or "").splitlines():
+        if line.startswith(LIKELY_CAUSE):
+            return line[len(LIKELY_CAUSE):].strip() or None
+    return None
+
+
 class Feedback:
     """What went wrong in one graded call, built once and rendered wherever a student reads it
     (Gradescope, ``nnhw grade --feedback``, the public tests).
@@ -43,7 +55,7 @@ class Feedback:
         summarised by their shapes when the whole text would run past ``max_lines``."""
         head = [f"{self.function}: {self.problem}" if self.function else self.problem, *self.details]
         if self.diagnosis:
-            head.append(f"likely cause: {self.diagnosis}")
+            head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
         head += self.context
         tail = [f"formula (slides): {self.formula}"] if self.formula else []
         inputs = []
