@@ -1,5 +1,6 @@
 """Shared fixtures for the engine's own tests."""
 
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +21,9 @@ except ImportError:  # the Python 3.10 run in CI has no torch (its CPU build can
     HAVE_TORCH = False
 
 
+UNGUARD = pytest.StashKey()
+
+
 def others_can_run(path):
     """Whether a user other than root could run ``path``: the worker runs the grader's interpreter as one."""
     import os
@@ -32,6 +36,7 @@ def others_can_run(path):
 
 def pytest_configure(config):
     once_per_session.configure(config)
+    config.stash[UNGUARD] = guard_end_to_end()
 
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent with -p no:xdist
@@ -42,6 +47,7 @@ def pytest_configure_node(node):
 
 def pytest_unconfigure(config):
     once_per_session.unconfigure(config)
+    config.stash[UNGUARD]()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -56,9 +62,76 @@ def pytest_collection_modifyitems(config, items):
     if os.geteuid() == 0 and not others_can_run(sys.executable):
         reasons["needs_worker"] = f"the worker's uid cannot run {sys.executable}"
     for item in items:
+        if (END_TO_END_FIXTURES | set(getattr(item.module, "GRADING_FIXTURES", ()))) & set(item.fixturenames):
+            item.add_marker(pytest.mark.e2e)
         for marker, reason in reasons.items():
             if item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+#: fixtures that grade (a built bundle records the solution's examples by grading it): a test using one is e2e,
+#: and so is one using a fixture its module names in ``GRADING_FIXTURES``
+END_TO_END_FIXTURES = {"bundle_dir", "a1_recorded"}
+#: commands that grade: `nnhw grade|verify|grade-batch|build` (build records the solution's examples), the
+#: zygote that grades for them, and Gradescope's entry point
+GRADING_SUBCOMMANDS = {"grade", "verify", "grade-batch", "build"}
+GRADING_MODULES = {"autograder.batch.zygote", "autograder.grading.gradescope"}
+
+
+def grades(command):
+    """Whether ``command`` (a Popen argument) grades end to end."""
+    argv = [str(a) for a in ([command] if isinstance(command, (str, Path)) else command)]
+    if any(a.endswith("run_autograder") for a in argv):
+        return True
+    for i, arg in enumerate(argv[:-1]):
+        if arg == "-m" and argv[i + 1] in GRADING_MODULES:
+            return True
+        if arg == "-m" and argv[i + 1] in ("autograder", "autograder.cli"):
+            rest = argv[i + 2:]
+            return bool(rest) and rest[0] in GRADING_SUBCOMMANDS and "--check" not in rest
+    return False
+
+
+_running = None  # the test whose setup, call or teardown runs now (its session fixtures' setup included)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    global _running
+    _running = item
+    try:
+        yield
+    finally:
+        _running = None
+
+
+def _refuse_unmarked_grading(what):
+    if _running is not None and not _running.get_closest_marker("e2e"):
+        raise AssertionError(f"{_running.nodeid} grades end to end ({what}): mark it @pytest.mark.e2e")
+
+
+def guard_end_to_end():
+    """The fast tier (``pytest -m "not e2e"``) is every test that does not grade end to end, so a test that grades
+    must say so: a grading in a test without ``@pytest.mark.e2e`` fails it, whether it runs in this process (the
+    pytest plugin every grading builds) or in a command the test or one of its fixtures starts. Returns the undo."""
+    from autograder.grading.plugin import GradingPlugin
+
+    plugin_init, popen_init = GradingPlugin.__init__, subprocess.Popen.__init__
+
+    def checked_plugin(self, *args, **kwargs):
+        _refuse_unmarked_grading("a grading in this process")
+        plugin_init(self, *args, **kwargs)
+
+    def checked_popen(self, args, *rest, **kwargs):
+        if grades(args):
+            _refuse_unmarked_grading(" ".join(map(str, args))[:120])
+        popen_init(self, args, *rest, **kwargs)
+
+    GradingPlugin.__init__, subprocess.Popen.__init__ = checked_plugin, checked_popen
+
+    def undo():
+        GradingPlugin.__init__, subprocess.Popen.__init__ = plugin_init, popen_init
+    return undo
 
 
 @pytest.fixture(scope="session")

@@ -371,6 +371,7 @@ def test_one_submission_tripping_the_grader_does_not_stop_the_batch(a1, tmp_path
                     grade=FakeGrader(a1.config, {"ann": misconfigured, "ben": misconfigured}))
 
 
+@pytest.mark.e2e
 def test_a_grader_past_its_time_is_stopped(a1, tmp_path):
     started = time.monotonic()
     results = grade_in_subprocess(a1, a1.solution_dir, tmp_path / "r.json", timeout=2)
@@ -379,6 +380,7 @@ def test_a_grader_past_its_time_is_stopped(a1, tmp_path):
     assert "took longer than 2 s" in results["output"]
 
 
+@pytest.mark.e2e
 def test_the_runner_stops_a_grading_past_its_time_and_grades_the_next(tmp_path):
     """A forked grading that runs too long is killed, its zygote lives on and grades the next one the
     same as a fresh `nnhw grade` process would."""
@@ -424,6 +426,7 @@ def test_histogram_bins():
 
 
 # -- nnhw verify notices a property that no longer catches its mutant --------------------------------
+@pytest.mark.e2e
 def test_verify_reports_the_mutant_a_weakened_property_lets_through(tmp_path):
     course = scratch_course(tmp_path)
     mutants = course / "assignments" / A1 / "mutants"
@@ -451,6 +454,7 @@ def test_verify_reports_the_mutant_a_weakened_property_lets_through(tmp_path):
     assert "Error: 1 submission(s) were not graded as expected" in done.stderr
 
 
+@pytest.mark.e2e
 def test_runners_that_share_graders_grade_each_assignment_as_alone(a1, tmp_path):
     """verify's runners, one per assignment, share their zygotes: one grader process serves a1 and then a2,
     and a2's starter (every test failing, each with its message) grades as in a fresh `nnhw grade` process;

@@ -79,6 +79,7 @@ def run_public_tests(folder):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn", "a4_pytorch"])
 def test_public_tests_pass_on_solution_and_fail_on_starter(course, tmp_path, assignment_id):
     if assignment_id not in course.ids():
@@ -99,6 +100,7 @@ def test_public_tests_pass_on_solution_and_fail_on_starter(course, tmp_path, ass
 RULE_BREAKERS = {"gpu_calls_F_conv2d", "gpu_getattr_conv2d", "gpu_backward_uses_autograd"}
 
 
+@pytest.mark.e2e
 def test_public_tests_catch_a_broken_gpu_layer(course, tmp_path):
     """gpu_conv.py carries many of a3's points, so its public tests must fail when it is wrong: a syntax error,
     and each instructor mutant that computes wrong values."""

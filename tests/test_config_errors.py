@@ -120,6 +120,7 @@ def test_broken_config_names_file_key_and_expectation(course, submissions, tmp_p
     assert not (tmp_path / "out").exists(), "nothing is graded with a broken config"
 
 
+@pytest.mark.e2e
 def test_broken_config_from_the_real_command_line(course, submissions, tmp_path):
     """The installed command (a fresh process) prints the same single line and exits 1."""
     config = course / "assignments" / A1 / "assignment.toml"
@@ -178,6 +179,7 @@ def test_submissions_that_are_neither_folder_nor_zip(course, tmp_path):
     assert_clean_error(cli(course, "grade-batch", A1, broken), "holds no submissions", "ignored: notes.txt")
 
 
+@pytest.mark.e2e
 @pytest.mark.needs_torch
 def test_tests_that_disagree_with_the_config_stop_the_batch(course, tmp_path):
     """A [tests] table naming a test that does not exist makes every submission fail alike:

@@ -15,7 +15,8 @@ from autograder.authoring.mutants import load_mutants, write_mutant_submission
 from autograder.authoring.verify import function_of, verify_many
 from autograder.grading import results as results_json
 
-pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
+pytestmark = [pytest.mark.needs_torch,  # grades, or builds, an assignment (the grader imports torch)
+              pytest.mark.e2e]
 
 A1 = "a1_forward"
 

@@ -72,6 +72,8 @@ LANDLOCK_ABI = confine.probe()[0]
 NOBODY = 65534  # the ordinary user of the tests that grade without root
 CLONE_NEWNET = 0x40000000  # unshare(2): a network namespace of one's own
 
+GRADING_FIXTURES = {"graded", "graded_as_user"}  # grade the cases through bundles (conftest marks their users e2e)
+
 
 # -- the cases: name -> how to build and grade a submission; tests name the case they inspect -------------
 CASES = {}

@@ -37,6 +37,7 @@ def install_plugin(site):
     return site
 
 
+@pytest.mark.e2e
 def test_an_installed_plugin_cannot_pass_a_stub(tmp_path):
     course = write_toy_course(tmp_path / "course")
     env = {"NNHW_COURSE_ROOT": str(course), "PYTHONPATH": str(install_plugin(tmp_path / "site"))}

@@ -105,6 +105,7 @@ def test_no_torch_and_unknown_groups():
 @pytest.mark.needs_torch  # it installs torch
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3").exists(),
                     reason="setup.sh's last check drops to another uid (root only), with the system Python")
+@pytest.mark.e2e
 def test_bundle_setup_sh_installs_the_lock_through_the_fallback(course):
     """The real setup.sh of a bundle, into a fresh venv: here PyTorch's index is out of reach, so torch comes
     from the default index at the locked version; every runtime pin lands exactly, and nnhw imports."""

@@ -46,6 +46,7 @@ WEIGHTS = {"test_partial_half": 3, "test_partial_clamped": 2, "test_partial_nega
            "test_partial_skipped": 1}
 
 
+@pytest.mark.e2e
 def test_set_score_reaches_results_json(tmp_path):
     course = scratch_course(tmp_path)
     folder = course / "assignments" / A1

@@ -67,6 +67,7 @@ def test_speed(student, set_leaderboard_value=None):
 SOLUTION = "def double(x):\n    return 2 * x\n\n\ndef quadruple(x):\n    return double(double(x))\n"
 
 
+@pytest.mark.e2e
 def test_requires_hide_errors_partial_credit_and_leaderboard(tmp_path):
     course = tmp_path / "course"
     (course / "assignments" / "demo" / "tests").mkdir(parents=True)

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT
 
 from autograder.authoring.build import starter_tree
@@ -34,6 +36,7 @@ def run_public_tests(course, tmp_path):
     return done.stdout
 
 
+@pytest.mark.e2e
 def test_failures_print_the_feedback_alone(course, tmp_path):
     output = run_public_tests(course, tmp_path)
     sections = re.split(r"^_{3,} test_recorded_case\[.*\] _{3,}$", output.split("short test summary info")[0],

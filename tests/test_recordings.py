@@ -115,6 +115,7 @@ def test_replayed_cases_carry_the_recorded_values(assignment, recorded):
 
 
 # -- replaying in the graded tests ----------------------------------------------------------------------
+@pytest.mark.e2e
 def test_without_recordings_the_cuda_tests_are_not_graded(assignment, tmp_path, monkeypatch):
     monkeypatch.setenv(cuda.ENV_RECORDINGS, str(tmp_path))  # an empty folder: nothing recorded
     results = grade(assignment, assignment.solution_dir, keyword="cuda")
@@ -130,6 +131,7 @@ def test_a_cpu_recording_is_not_taken_for_cuda_results(assignment, recorded):
     assert any("not CUDA" in p for p in record_cuda.problems(assignment.dir, recorded))
 
 
+@pytest.mark.e2e
 def test_the_solution_passes_on_the_recording(assignment, recorded, monkeypatch):
     monkeypatch.setenv(cuda.ENV_RECORDINGS, str(recorded))
     results = grade(assignment, assignment.solution_dir, keyword="cuda")
@@ -138,6 +140,7 @@ def test_the_solution_passes_on_the_recording(assignment, recorded, monkeypatch)
     assert results["score"] == sum(t["max_score"] for t in tests)
 
 
+@pytest.mark.e2e
 def test_the_comparison_is_with_the_recorded_results(assignment, recorded, tmp_path, monkeypatch):
     """Nudge one recorded output far beyond float32 rounding: the solution now fails."""
     tampered = tmp_path / "tampered"
@@ -155,6 +158,7 @@ def test_the_comparison_is_with_the_recorded_results(assignment, recorded, tmp_p
     assert failed and all("wrong values" in t["output"] for t in failed), cuda_tests(results)
 
 
+@pytest.mark.e2e
 def test_a_mutant_that_loses_dtype_fails_the_replay(assignment, recorded, tmp_path, monkeypatch):
     mutants = [m for m in load_mutants(assignment) if "float64" in m.name]
     if not mutants:

@@ -24,6 +24,7 @@ def run(course, *args, check=True):
     return nnhw(*args, check=check, env={"NNHW_COURSE_ROOT": str(course), "COLUMNS": "200"}, timeout=600)
 
 
+@pytest.mark.e2e
 def test_verify_names_the_seeds_that_miss_a_mutant(toy_course, tmp_path):
     done = run(toy_course, "verify", TOY, *[f"--seed={s}" for s in SEEDS], check=False)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -61,6 +62,7 @@ def test_one_seed_that_misses_is_a_problem_naming_it():
     assert solution.problems == ["the solution scores 0 of 1 with seed 5: double: t"]
 
 
+@pytest.mark.e2e
 def test_gradings_in_one_process_leave_nothing_to_the_next(toy_course, tmp_path):
     """The engine's API grades in process (benchmarks, these tests). pytest keeps the graded test modules
     imported and the plugin sets each test's seed and wraps it to count examples: a seeded grading used to
