@@ -54,6 +54,25 @@ def main():
 
 
 @main.command()
+@click.argument("assignment_id")
+@click.option("--title", default=None, help="The assignment's title (default: \"Assignment ID\").")
+def new(assignment_id, title):
+    """Scaffold a new assignment (solution, graded test, config, public case, handout, mutant) that builds and
+    verifies as it stands; docs/authoring.md walks through growing it."""
+    from autograder.authoring.scaffold import ScaffoldError, scaffold
+
+    course = _course()
+    try:
+        written = scaffold(course.root, assignment_id, title)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        console.print(f"[green]✓[/] {escape(str(path.relative_to(course.root)))}")
+    console.print(f"next: nnhw build {assignment_id} && nnhw verify {assignment_id} (docs/authoring.md)",
+                  markup=False, highlight=False)
+
+
+@main.command()
 @click.argument("ids", nargs=-1)
 @click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the zips go (default: dist/ in the course folder).")

@@ -124,7 +124,7 @@ class _Table:
         if key not in self.data:
             if default is ...:
                 raise ConfigError(f"{self.path}: [{self.section}] is missing the key '{key}' ({want})"
-                                  + _typo_hint(key, [k for k in self.data if k not in self.used]))
+                                  + typo_hint(key, [k for k in self.data if k not in self.used]))
             return default
         value = self.data[key]
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
@@ -142,7 +142,7 @@ class _Table:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
             where = f"[{self.section}]" if self.section else "the top level"
-            hints = [f"'{k}'{_typo_hint(k, self.used, found=False)}" for k in unknown]
+            hints = [f"'{k}'{typo_hint(k, self.used, found=False)}" for k in unknown]
             raise ConfigError(f"{self.path}: unknown key(s) {', '.join(hints)} in {where}; "
                               f"known: {', '.join(sorted(self.used))}")
 
@@ -163,7 +163,9 @@ def _toml(value):
     return repr(value)
 
 
-def _typo_hint(key, candidates, found=True):
+def typo_hint(key, candidates, found=True):
+    """The closest of ``candidates`` to a ``key`` that matched none, as a message's tail ("" if none is close):
+    ``found`` words it as the key found in its place, else as the one meant."""
     close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.75)
     if not close:
         return ""
@@ -236,7 +238,7 @@ def _check_requires(path, tests):
             if required not in seen:
                 later = required in {t.name for t in tests}
                 why = ("is listed after it; list the building block's test first" if later else
-                       "is not a test in this file" + _typo_hint(required, [t.name for t in tests], found=False))
+                       "is not a test in this file" + typo_hint(required, [t.name for t in tests], found=False))
                 raise ConfigError(f"{path}: [tests.{spec.name}] requires '{required}', which {why}")
         seen.append(spec.name)
 

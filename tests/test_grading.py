@@ -9,10 +9,12 @@ import numpy as np
 import once_per_session
 import pytest
 from fake_gradescope import make_container, run_autograder
-from helpers import by_name, grade
+from helpers import ROOT, by_name, grade
 
+from autograder.authoring import build
 from autograder.authoring.mutants import load_mutants, write_mutant_submission
-from autograder.authoring.verify import function_of, verify_many
+from autograder.authoring.verify import defined_functions, function_of, verify_many
+from autograder.course import Course
 from autograder.grading import results as results_json
 
 pytestmark = [pytest.mark.needs_torch,  # grades, or builds, an assignment (the grader imports torch)
@@ -129,12 +131,24 @@ def verified(request, course):
     return once_per_session.once(request.config, "verified", lambda: verify_many(course.assignments()))
 
 
-@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn", "a4_pytorch"])
-def test_verify_solution_full_starter_zero_every_mutant_caught(course, verified, assignment_id):
-    """Every instructor mutant loses marks on a test of each function it breaks."""
-    if assignment_id not in course.ids():
-        pytest.skip(f"{assignment_id} is not in this course yet")
-    graded = verified[assignment_id]
-    assert len([g for g in graded if g.kind == "mutant"]) >= 8
-    problems = {g.name: g.problems for g in graded if g.problems}
+@pytest.mark.parametrize("assignment_id", Course(ROOT).ids())
+def test_every_graded_function_has_a_mutant(course, assignment_id):
+    """Each test's title names a function of the solution, and each function a test grades is named by the
+    caught-by of an instructor mutant, so verify shows that its tests catch a bug in it."""
+    assignment = course.assignment(assignment_id)
+    titles = build.test_titles(assignment)
+    graded = {function_of(titles[spec.name]) for spec in assignment.config.tests if spec.weight > 0}
+    assert sorted(graded - defined_functions(assignment)) == []
+    named = {function for mutant in load_mutants(assignment) for function in mutant.caught_by}
+    assert sorted(graded - named) == []
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("assignment_id", Course(ROOT).ids())
+def test_verify_solution_full_starter_zero_every_mutant_caught(verified, assignment_id):
+    """Every instructor mutant loses marks on a test of each function it breaks; the solution's and the
+    starter's results are valid results.json."""
+    problems = {g.name: g.problems for g in verified[assignment_id] if g.problems}
     assert problems == {}
+    for graded in verified[assignment_id][:2]:
+        assert (graded.kind, results_json.validate(graded.results)) == (graded.kind, [])

@@ -16,6 +16,7 @@ from pathlib import Path
 from autograder import protocol, syntax
 from autograder.authoring import public_cases as public_case
 from autograder.authoring.rounding import portable, portable_inputs, widened
+from autograder.config import ConfigError, typo_hint
 from autograder.grading.versions import LOCK_NAME
 from autograder.kit import data
 from autograder.regions import make_stub, strip_markers
@@ -70,8 +71,25 @@ def build_warnings(assignment):
         [f"{assignment.id}: {warning}" for warning in instructor_warnings(assignment.dir)]
 
 
+def check_tests_listed(assignment, titles):
+    """Every graded test has its ``[tests.<name>]`` table and every table a test: the points table lists the
+    tables, so a test without one would be left out of it silently (and the grader refuses to grade either)."""
+    listed = [spec.name for spec in assignment.config.tests]
+    unlisted = [name for name in titles if name not in listed]
+    problems = [f"[tests.{name}] names no test function" + typo_hint(name, unlisted, found=False)
+                for name in listed if name not in titles]
+    if unlisted:
+        problems.insert(0, f"no table for the graded test{'s' * (len(unlisted) > 1)} {', '.join(unlisted)}: add "
+                           f"[tests.{unlisted[0]}] with its weight (without one a test carries no points and is "
+                           "missing from the handout's points table)")
+    if problems:
+        raise ConfigError(f"{assignment.dir / 'assignment.toml'}: [tests] does not match the tests in "
+                          f"{assignment.tests_dir}: " + "; ".join(problems))
+
+
 def points_table(assignment):
     titles = test_titles(assignment)
+    check_tests_listed(assignment, titles)
     visibility = {"visible": "right away", "after_due_date": "after the due date",
                   "after_published": "when grades are published", "hidden": "never (hidden test)"}
     pending = cuda_points(assignment)

@@ -12,6 +12,7 @@ graded once per hypothesis seed, and a mutant that some seed lets through is rep
 seeds that miss it: a bug caught only by luck is not caught.
 """
 
+import ast
 import contextlib
 import functools
 import tempfile
@@ -20,9 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.authoring.mutants import load_mutants, write_mutant_submission
+from autograder import syntax
+from autograder.authoring.mutants import MutantError, load_mutants, write_mutant_submission
 from autograder.batch.runner import Runner, Zygotes, cores
 from autograder.code_names import affected_names, references
+from autograder.config import ConfigError, typo_hint
 from autograder.grading import extra as extra_data
 from autograder.grading.grader import examples_key
 from autograder.grading.replay import load_calls
@@ -140,6 +143,37 @@ def _with_solution_verdicts(results, solution):
     return {**results, "tests": tests, "score": sum(t.get("score", 0) for t in tests)}
 
 
+def defined_functions(assignment):
+    """The functions and classes the solution's files define at their top level: what a mutant's ``caught-by``
+    may name."""
+    names = set()
+    for path in assignment.solution_files().values():
+        tree = syntax.parse(path.read_text(encoding="utf-8"), str(path))
+        names.update(node.name for node in tree.body
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+    return names
+
+
+def check_caught_by(assignment, mutants):
+    """Refuse, before grading anything, a mutant whose ``caught-by`` names no function of the solution (a typo
+    would otherwise show as "no test of ... fails" after every grading)."""
+    known = defined_functions(assignment)
+    for mutant in mutants:
+        for name in mutant.caught_by:
+            if name not in known:
+                raise MutantError(f"{mutant.path}: caught-by names {name!r}, which is not a function of the solution"
+                                  + typo_hint(name, known, found=False) + f"; {', '.join(assignment.config.files)} "
+                                  f"define{'s' * (len(assignment.config.files) == 1)}: {', '.join(sorted(known))}")
+
+
+def stop_if_misconfigured(assignment, subject, results):
+    """Raise when the solution's grading found the assignment itself broken (its tests and [tests] disagree, a
+    test file does not import): every other submission would fail alike, one misleading row each."""
+    if subject.kind == "solution" and extra_data.read(results).get("misconfigured"):
+        reason = results.get("output", "").split("\n", 1)[-1].strip()  # after the line meant for students
+        raise ConfigError(f"{assignment.id}: verify stopped, the solution could not be graded: {reason}")
+
+
 def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, grade=None, slots=None, zygotes=None):
     """Grade solution, starter and mutants, each under every seed (None: the fixed examples); returns
     the list of :class:`Graded` with problems filled in. ``on_start(count)`` and ``on_done()`` report
@@ -151,7 +185,9 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
         temp = Path(temp)
         subjects = [Graded("solution", "solution", {}), Graded("starter", "starter", {})]
         uploads = {"solution": assignment.solution_dir, "starter": assignment.starter_dir}
-        for mutant in load_mutants(assignment):
+        mutants = load_mutants(assignment)
+        check_caught_by(assignment, mutants)
+        for mutant in mutants:
             uploads[mutant.name] = write_mutant_submission(assignment, mutant, temp / "mutants" / mutant.name)
             subjects.append(Graded(mutant.name, "mutant", {}, mutant))
         runs = [(subject, seed) for subject in subjects for seed in seeds]
@@ -178,6 +214,7 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
                     results = grade_it()  # what went wrong in one test may have reached the others
                 elif keyword and "extra_data" in results:
                     results = extra_data.write(results, selected=keyword)
+                stop_if_misconfigured(assignment, subject, results)
                 subject.runs[seed] = results
 
             # the solution's run records the examples drawn, unless an earlier run did; the mutants replay them

@@ -1,0 +1,107 @@
+"""An author's mistake gets one clear line at the first step that can see it: `nnhw build` a graded test
+with no [tests] table (or a table with no test), `nnhw verify` a caught-by that names no function of the
+solution, and a solution that cannot be graded (verify stops there, instead of a misleading row per
+mutant). Each test breaks an assignment that `nnhw new` wrote into a course under tmp_path."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_config_errors import assert_clean_error, edit
+
+from autograder.authoring.scaffold import scaffold
+from autograder.authoring.verify import verify
+from autograder.cli import main
+from autograder.config import ConfigError
+from autograder.course import Course
+from autograder.grading import results as results_json
+
+DEMO = "demo"
+#: a second graded test of the scaffold's function, to append to its test file (it has no [tests] table)
+UNLISTED_TEST = '''
+
+@given(case=affine_inputs())
+def test_affine_keeps_the_batch(student, reference, case):
+    """affine: one row of z per row of h"""
+    judge(student, reference, "affine", *case)
+'''
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course holding the assignment `nnhw new demo` writes."""
+    root = tmp_path / "course"
+    for top in ("assignments", "solutions"):
+        (root / top).mkdir(parents=True)
+    scaffold(root, DEMO)
+    return root
+
+
+@pytest.fixture
+def assignment(course):
+    return Course(course).assignment(DEMO)
+
+
+def nnhw(course, *args):
+    """``nnhw ARGS`` in-process against ``course``; click's Result."""
+    return CliRunner().invoke(main, [str(a) for a in args], env={"NNHW_COURSE_ROOT": str(course)})
+
+
+def test_build_refuses_a_graded_test_without_a_table(course, assignment, tmp_path):
+    """Before, the points table left the test out and the handout under-counted the points."""
+    (assignment.tests_dir / f"test_{DEMO}.py").write_text(
+        (assignment.tests_dir / f"test_{DEMO}.py").read_text() + UNLISTED_TEST)
+    for args in (["build", DEMO, "--dist", tmp_path / "dist"], ["build", DEMO, "--check"]):
+        assert_clean_error(nnhw(course, *args), str(assignment.dir / "assignment.toml"),
+                           "no table for the graded test test_affine_keeps_the_batch",
+                           "add [tests.test_affine_keeps_the_batch] with its weight")
+    assert not (course / "starter").exists() and not (tmp_path / "dist").exists()
+
+
+def test_build_refuses_a_table_without_a_test(course, assignment, tmp_path):
+    """A test renamed in its file but not in assignment.toml: the old table names no test, the new test has no
+    table; one line says both, and which name was meant."""
+    edit(assignment.tests_dir / f"test_{DEMO}.py", "def test_affine_matches_reference(",
+         "def test_affine_matches_the_reference(")
+    assert_clean_error(nnhw(course, "build", DEMO, "--dist", tmp_path / "dist"),
+                       "no table for the graded test test_affine_matches_the_reference",
+                       "[tests.test_affine_matches_reference] names no test function",
+                       "did you mean 'test_affine_matches_the_reference'?")
+
+
+def test_verify_refuses_a_caught_by_that_names_no_function(course, assignment):
+    """Before, verify graded every submission and then blamed the tests: "no test of afine fails"."""
+    edit(assignment.mutants_dir / "affine_no_bias.py", "# caught-by: affine", "# caught-by: afine")
+    assert_clean_error(nnhw(course, "verify", DEMO), str(assignment.mutants_dir / "affine_no_bias.py"),
+                       "caught-by names 'afine', which is not a function of the solution",
+                       "did you mean 'affine'?", f"{DEMO}.py defines: affine")
+    assert not (course / ".nnhw").exists(), "nothing was graded"
+
+
+def test_verify_grades_nothing_after_the_solution_is_found_misconfigured(assignment):
+    """With a grader that answers "misconfigured" (as the real one does when the tests and [tests] disagree),
+    verify raises the reason and grades no mutant."""
+    graded = []
+
+    def misconfigured(assignment, upload, out, **options):
+        graded.append(Path(upload).parent.name)  # solutions, starter or mutants
+        return results_json.failure("The autograder is misconfigured; please tell your instructor.\n"
+                                    "assignment.toml: [tests] does not match", misconfigured=True)
+
+    with pytest.raises(ConfigError, match=f"^{DEMO}: verify stopped, the solution could not be graded: "
+                                          r"assignment.toml: \[tests\] does not match$"):
+        verify(assignment, jobs=1, grade=misconfigured)
+    assert graded[0] == "solutions" and "mutants" not in graded  # the starter may have started meanwhile
+
+
+@pytest.mark.e2e
+@pytest.mark.needs_worker
+def test_verify_stops_when_the_tests_and_the_config_disagree(course, assignment):
+    """The real grader on a test without a table: one line with the grader's reason, and no table of rows that
+    blame the mutant ("no test of affine fails") for the config's mistake."""
+    (assignment.tests_dir / f"test_{DEMO}.py").write_text(
+        (assignment.tests_dir / f"test_{DEMO}.py").read_text() + UNLISTED_TEST)
+    result = nnhw(course, "verify", DEMO)
+    assert_clean_error(result, f"{DEMO}: verify stopped, the solution could not be graded",
+                       "not in the config: test_affine_keeps_the_batch")
+    assert "affine_no_bias" not in result.output and "no test of" not in result.output
