@@ -143,7 +143,6 @@ def test_every_graded_function_has_a_mutant(course, assignment_id):
     assert sorted(graded - named) == []
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("assignment_id", Course(ROOT).ids())
 def test_verify_solution_full_starter_zero_every_mutant_caught(verified, assignment_id):
     """Every instructor mutant loses marks on a test of each function it breaks; the solution's and the
