@@ -110,14 +110,15 @@ def grade(assignment, upload, random_examples=False, keyword=None, seed=None, sh
             config = _only(config, outcomes)
         return results_json.assemble(config, outcomes, located.notes, plugin.leaderboard_entries,
                                      time.monotonic() - started,
-                                     {"assignment": assignment.id, "examples": plugin.examples,
-                                      "confinement": session.confinement or "none (no student code ran)",
-                                      **({"seed": seed} if seed is not None else {}),
-                                      **({"replayed": sorted(plugin.replayed)} if recorded else {}),
-                                      # one test's doing reached later ones (a crash, a spent budget, an import
-                                      # that failed): verify must not take any test's verdict from the solution
-                                      **({"aborted": True} if session.broken or session.restarts > 1 else {}),
-                                      **graded_with(assignment)})
+                                     ExtraData(assignment=assignment.id, examples=plugin.examples,
+                                               confinement=session.confinement or "none (no student code ran)",
+                                               **({"seed": seed} if seed is not None else {}),
+                                               **({"replayed": sorted(plugin.replayed)} if recorded else {}),
+                                               # one test's doing reached later ones (a crash, a spent budget, an
+                                               # import that failed): verify must not take any test's verdict from
+                                               # the solution
+                                               **({"aborted": True} if session.broken or session.restarts > 1 else {}),
+                                               **graded_with(assignment)))
     finally:
         located.cleanup()
 
