@@ -3,13 +3,17 @@
 A model, a DataLoader, an optimizer and a loss function are live objects, not data, so a
 graded test cannot send them to the student's ``train_epoch``. This module builds them on
 the spot from data (tensors, numbers, a seed), runs one function on them and answers with
-data: the returned values, the weights afterwards, the model's mode, and what the loss
-function saw. The worker imports it next to digits_cnn.py ([assignment] worker_modules), where
-each function uses the student's code; the grader imports it too and passes the reference's,
-so both sides build the same objects. One exception: the reference trains with :class:`WrittenOutSGD`
-(torch.optim.SGD's update, written out), the student's code with torch.optim.SGD itself.
+data: the returned values, the weights afterwards, the model's mode, whether its forward
+passes built a graph, and what the loss function saw. The worker imports it next to
+digits_cnn.py ([assignment] worker_modules), where each function uses the student's code; the
+grader imports it too and passes the reference's, so both sides build the same objects. One
+exception: the reference trains with :class:`WrittenOutSGD` (torch.optim.SGD's update, written
+out), the student's code with torch.optim.SGD itself. The student's code runs with DataLoader
+worker processes refused, with the reason (:func:`no_loader_workers`).
 """
 
+import contextlib
+import functools
 import importlib
 import time
 
@@ -20,8 +24,53 @@ from torch.utils.data import DataLoader, TensorDataset
 STUDENT_MODULE = "digits_cnn"
 
 
+class LoaderWorkersUnavailable(RuntimeError):
+    """A DataLoader with worker processes was iterated in the grader, where they cannot run."""
+
+
+def refuse_loader_workers(loader):
+    """Stop a loader with ``num_workers > 0`` before it starts its processes, saying why.
+
+    Its worker processes hand batches back through shared memory (``/dev/shm``), which the grader's
+    sandbox does not open (it is shared with every other process on the machine), and each would count
+    against the submission's memory limit with its own copy of torch. Without this the student reads a
+    bare ``PermissionError`` or "used more than 1024 MB of memory"."""
+    workers = getattr(loader, "num_workers", 0)
+    if isinstance(workers, int) and workers > 0:
+        raise LoaderWorkersUnavailable(
+            f"a DataLoader with num_workers={workers} was iterated; the grader cannot run DataLoader worker "
+            "processes: they pass batches through shared memory (/dev/shm), which the grader's sandbox does "
+            "not open, and each would count against your memory limit. Use num_workers=0 (the default): the "
+            "digits are already in memory, so worker processes would only add start-up time")
+
+
+@contextlib.contextmanager
+def no_loader_workers():
+    """While the student's code runs: every DataLoader it iterates goes through :func:`refuse_loader_workers`."""
+    iterate = DataLoader.__iter__
+
+    def guarded(loader):
+        refuse_loader_workers(loader)
+        return iterate(loader)
+
+    DataLoader.__iter__ = guarded
+    try:
+        yield
+    finally:
+        DataLoader.__iter__ = iterate
+
+
 def _students(name):
-    return getattr(importlib.import_module(STUDENT_MODULE), name)
+    """The student's ``name``; a function runs under :func:`no_loader_workers`."""
+    found = getattr(importlib.import_module(STUDENT_MODULE), name)
+    if isinstance(found, type) or not callable(found):
+        return found
+
+    @functools.wraps(found)
+    def guarded(*args, **kwargs):
+        with no_loader_workers():
+            return found(*args, **kwargs)
+    return guarded
 
 
 def small_model(seed, device="cpu"):
@@ -38,9 +87,23 @@ def _cpu_state(model):
     return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
 
 
+def rows_are_probabilities(rows):
+    """Whether every row of ``rows`` is non-negative and sums to 1: what softmax returns."""
+    rows = torch.as_tensor(rows).detach().double()
+    return bool(rows.numel()) and bool((rows >= 0).all()) and \
+        torch.allclose(rows.sum(dim=-1), torch.ones_like(rows[..., 0]), atol=1e-4)
+
+
+def rows_are_log_probabilities(rows):
+    """Whether the exponentials of every row of ``rows`` are probabilities: what log_softmax returns."""
+    rows = torch.as_tensor(rows).detach().double()
+    return bool(rows.numel()) and bool((rows <= 1e-6).all()) and rows_are_probabilities(rows.exp())
+
+
 class RecordingLoss(nn.CrossEntropyLoss):
-    """nn.CrossEntropyLoss that also notes, for each call: the batch size, whether autograd was on,
-    whether it was handed probabilities instead of logits, and the loss."""
+    """nn.CrossEntropyLoss that also notes, for each call: the batch size, whether it was handed
+    probabilities instead of logits, and the loss. How many calls there are is the student's business:
+    only the result is graded; the reference's calls name wrong results (its batch losses)."""
 
     def __init__(self):
         super().__init__()
@@ -48,16 +111,21 @@ class RecordingLoss(nn.CrossEntropyLoss):
 
     def forward(self, logits, target):
         loss = super().forward(logits, target)
-        rows = logits.detach().double()
-        probabilities = bool(rows.numel() and (rows >= 0).all()
-                             and torch.allclose(rows.sum(dim=-1), torch.ones_like(rows[..., 0]), atol=1e-4))
-        self.calls.append({"batch": int(target.shape[0]), "grad_enabled": torch.is_grad_enabled(),
-                           "probabilities": probabilities, "loss": float(loss.detach())})
+        self.calls.append({"batch": int(target.shape[0]), "probabilities": rows_are_probabilities(logits),
+                           "loss": float(loss.detach())})
         return loss
 
 
 def _loss_record(loss_fn):
-    return {key: [call[key] for call in loss_fn.calls] for key in ("batch", "grad_enabled", "probabilities", "loss")}
+    return {key: [call[key] for call in loss_fn.calls] for key in ("batch", "probabilities", "loss")}
+
+
+def _record_graphs(model):
+    """For each forward pass of ``model`` from now on: whether it built an autograd graph (its output requires
+    grad), which is what running it outside torch.no_grad() does."""
+    graphs = []
+    model.register_forward_hook(lambda module, args, output: graphs.append(bool(output.requires_grad)))
+    return graphs
 
 
 class WrittenOutSGD:
@@ -111,23 +179,44 @@ def run_train_epoch(x, y, batch_size, lr, momentum, model_seed, device="cpu", tr
 
 def run_evaluate(x, y, batch_size, model_seed, device="cpu", evaluate=None):
     """evaluate on small_model(model_seed) (left in training mode beforehand) and an unshuffled loader:
-    the returned (loss, accuracy), the mode, whether any gradient was stored, the loss calls."""
+    the returned (loss, accuracy), the mode, which forward passes built a graph, which parameters got a
+    gradient, the loss calls."""
     evaluate = evaluate or _students("evaluate")
     model = small_model(model_seed, device).train()  # evaluate must switch to evaluation mode itself
+    graphs = _record_graphs(model)
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
     loss_fn = RecordingLoss()
     result = evaluate(model, loader, loss_fn)
-    return {"result": result, "training": model.training, "calls": _loss_record(loss_fn),
+    return {"result": result, "training": model.training, "calls": _loss_record(loss_fn), "graphs": graphs,
             "gradients": sorted(name for name, p in model.named_parameters() if p.grad is not None)}
 
 
-def run_loader(x, y, batch_size, shuffle, seed, epochs=2, make_loader=None):
-    """The batches make_loader's loader hands out in each of ``epochs`` passes, and its type."""
-    make_loader = make_loader or _students("make_loader")
+#: torch's global generator is set to one of these before each loader is made, and to another before it is
+#: iterated, so that an order taken from it shows: make_loader must take its order from its own generator.
+GLOBAL_SEEDS = ((101, 202), (303, 404))
+
+
+def _epochs(make_loader, x, y, batch_size, shuffle, seed, global_seeds, epochs):
+    torch.default_generator.manual_seed(global_seeds[0])  # the CPU's alone: see small_model
     loader = make_loader(x, y, batch_size, shuffle, seed=seed)
     if not isinstance(loader, DataLoader):
-        return {"type": type(loader).__name__, "epochs": []}
-    return {"type": "DataLoader", "epochs": [[tuple(batch) for batch in loader] for _ in range(epochs)]}
+        return type(loader).__name__
+    refuse_loader_workers(loader)
+    torch.default_generator.manual_seed(global_seeds[1])
+    return [[tuple(batch) for batch in loader] for _ in range(epochs)]
+
+
+def run_loader(x, y, batch_size, shuffle, seed, other_seeds=(), make_loader=None):
+    """What make_loader's loaders hand out: ``"first"``, two epochs of make_loader(x, y, batch_size, shuffle, seed);
+    ``"again"``, the same made afresh with torch's global generator in other states; ``"others"``, the first epoch
+    for each of ``other_seeds``. A loader that is no DataLoader is answered by its type's name instead."""
+    make_loader = make_loader or _students("make_loader")
+    first, again = (_epochs(make_loader, x, y, batch_size, shuffle, seed, g, 2) for g in GLOBAL_SEEDS)
+    others = [_epochs(make_loader, x, y, batch_size, shuffle, s, GLOBAL_SEEDS[0], 1) for s in other_seeds]
+    for made in (first, again, *others):
+        if isinstance(made, str):
+            return {"type": made}
+    return {"type": "DataLoader", "first": first, "again": again, "others": [epochs[0] for epochs in others]}
 
 
 def run_model(channels, state=None, x=None, double=False, model_class=None):

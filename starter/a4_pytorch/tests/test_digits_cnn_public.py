@@ -53,18 +53,38 @@ def test_DigitsCNN_parameters_and_logits(channels):
     logits = model(x)
     assert logits.shape == (5, 10)
     assert not torch.allclose(logits.sum(dim=1), torch.ones(5)), "return logits, not probabilities"
+    assert not torch.allclose(logits.exp().sum(dim=1), torch.ones(5)), "return logits, not log-probabilities"
     assert torch.allclose(model(x[2:3]), logits[2:3], atol=1e-6), "each sample's logits depend on that sample only"
+    assert model.double()(x.double()).dtype == torch.float64, "after model.double() forward computes in float64"
+
+
+def epoch(loader, global_seed=None):
+    """One pass over ``loader`` (torch's global generator seeded with ``global_seed`` first): its batches."""
+    if global_seed is not None:
+        torch.manual_seed(global_seed)
+    return [(bx, by) for bx, by in loader]
 
 
 def test_make_loader_batches_and_seeded_order():
     x, y = digits(10)
     plain = digits_cnn.make_loader(x, y, 4, shuffle=False)
     assert isinstance(plain, DataLoader)
+    assert plain.num_workers == 0, "keep num_workers=0: the autograder cannot run DataLoader worker processes"
     assert [b[1].tolist() for b in plain] == [y[:4].tolist(), y[4:8].tolist(), y[8:].tolist()]
-    expected = DataLoader(TensorDataset(x, y), batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(3))
     shuffled = digits_cnn.make_loader(x, y, 4, shuffle=True, seed=3)
-    for epoch in range(2):
-        assert [b[1].tolist() for b in shuffled] == [b[1].tolist() for b in expected], f"epoch {epoch + 1}"
+    first, second = epoch(shuffled, global_seed=1), epoch(shuffled)
+    for batches in (first, second):
+        assert [len(by) for _, by in batches] == [4, 4, 2], "batches of batch_size, the last one shorter"
+        xs, ys = torch.cat([bx for bx, _ in batches]), torch.cat([by for _, by in batches])
+        samples = zip(xs.flatten(1).tolist(), ys.tolist())
+        assert sorted(samples) == sorted(zip(x.flatten(1).tolist(), y.tolist())), "every sample once, with its label"
+    order = [by.tolist() for _, by in first]
+    assert [by.tolist() for _, by in second] != order, "each epoch reshuffles"
+    again = digits_cnn.make_loader(x, y, 4, shuffle=True, seed=3)
+    assert [by.tolist() for _, by in epoch(again, global_seed=2)] == order, \
+        "the same seed gives the same batches, whatever torch's global generator does"
+    others = [[by.tolist() for _, by in epoch(digits_cnn.make_loader(x, y, 4, shuffle=True, seed=s))] for s in (4, 5)]
+    assert any(other != order for other in others), "another seed gives another order"
 
 
 @pytest.mark.parametrize("n", [4, 10])
@@ -86,8 +106,11 @@ def test_evaluate_loss_accuracy_mode_and_no_grad():
     model = small_model().train()
     with torch.no_grad():
         logits = model(x)
+    graphs = []
+    model.register_forward_hook(lambda module, args, output: graphs.append(output.requires_grad))
     loss, accuracy = digits_cnn.evaluate(model, DataLoader(TensorDataset(x, y), batch_size=4), nn.CrossEntropyLoss())
     assert not model.training, "evaluate puts the model in evaluation mode"
+    assert not any(graphs), "evaluate builds no autograd graph: run the forward passes under torch.no_grad()"
     assert all(p.grad is None for p in model.parameters()), "evaluate stores no gradients"
     assert accuracy == pytest.approx((logits.argmax(dim=1) == y).float().mean().item())
     assert loss == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
