@@ -12,7 +12,7 @@ from fake_gradescope import make_container, run_autograder
 from helpers import by_name, grade
 
 from autograder.authoring.mutants import load_mutants, write_mutant_submission
-from autograder.authoring.verify import function_of, verify_many
+from autograder.authoring.verify import CAUSE_TARGET, cause_share, function_of, verify_many
 from autograder.grading import results as results_json
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
@@ -137,3 +137,12 @@ def test_verify_solution_full_starter_zero_every_mutant_caught(course, verified,
     assert len([g for g in graded if g.kind == "mutant"]) >= 8
     problems = {g.name: g.problems for g in graded if g.problems}
     assert problems == {}
+
+
+@pytest.mark.parametrize("assignment_id", ["a1_forward", "a2_backprop", "a3_cnn"])
+def test_the_feedback_explains_nearly_every_mutant(course, verified, assignment_id):
+    """The first failure a mutant's student reads names a likely cause for at least 90% of the mutants."""
+    graded = verified[assignment_id]
+    named, total = cause_share(graded)
+    silent = [g.name for g in graded if g.kind == "mutant" and g.first_failure() and not g.first_failure()[1]]
+    assert named >= CAUSE_TARGET * total, f"{named} of {total}; none for {silent}"
