@@ -21,7 +21,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _nnhw_cases import extra_arguments, resolve, run  # noqa: E402
 from _nnhw_check import Check, Feedback, Mismatch, same_arguments  # noqa: E402
-from _nnhw_diagnosis import Diagnoser  # noqa: E402
+from _nnhw_diagnosis import Diagnoser, batch_sizes, crash_relation  # noqa: E402
 from _nnhw_protocol import from_json_data  # noqa: E402
 
 MAX_LINES = 20  # a failure reads in one screen: larger inputs are summarised by their shapes
@@ -87,14 +87,7 @@ def crash(function, exc, inputs, expected):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).parent != HERE]
     where = "".join(traceback.format_list(frames[-3:])).rstrip()
     return Feedback(function, f"raised {type(exc).__name__}: {exc}", [where, "expected: " + shape_of(expected)],
-                    inputs)
-
-
-def batch_sizes(inputs):
-    for value in inputs.values():
-        if getattr(value, "ndim", 0) >= 2:
-            return value.shape[0], value.shape[1]
-    return None, None
+                    inputs, diagnosis=crash_relation(type(exc).__name__, str(exc)))
 
 
 #: symbols of the cases' names and what a test id spells them as
