@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from autograder import protocol, syntax
+from autograder.authoring import notebook
 from autograder.authoring import public_cases as public_case
 from autograder.authoring.rounding import portable, portable_inputs, widened
 from autograder.grading.versions import LOCK_NAME
@@ -104,7 +105,8 @@ def handout(assignment, needs_torch=False):
         raise ValueError(f"{assignment.handout}: put a line {{{{POINTS_TABLE}}}} where the points table goes")
     footer = (TEMPLATES / "handout_footer.md").read_text(encoding="utf-8")
     return text.replace("{{POINTS_TABLE}}", points_table(assignment)) + \
-        footer.replace("{{PACKAGES}}", PACKAGES_WITH_TORCH if needs_torch else PACKAGES)
+        footer.replace("{{PACKAGES}}", PACKAGES_WITH_TORCH if needs_torch else PACKAGES) + \
+        notebook.handout_note(assignment)  # the notebook, and the one command that installs what it needs
 
 
 def recorded_cases(assignment):
@@ -154,6 +156,7 @@ def starter_tree(assignment, data_files=None):
     for path in sorted(assignment.public_tests_dir.glob("test_*.py")):  # the assignment's own, if any
         tree[f"tests/{path.name}"] = path.read_bytes()
     tree.update(handout_images(assignment))
+    tree.update(notebook.starter_files(assignment, tree["handout.md"].decode(), cases))  # <id>.ipynb and its helper
     tree.update(data.starter_files(assignment, data.make_files(assignment) if data_files is None else data_files))
     return tree
 
