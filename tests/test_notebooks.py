@@ -278,6 +278,21 @@ def test_the_notebook_runs_with_the_starter_then_with_the_solution(course, tmp_p
 
 
 @pytest.mark.e2e
+def test_a_saved_file_that_does_not_load_is_one_line_and_the_last_version_stays(course, tmp_path):
+    folder = student_folder(course, "a1_forward", tmp_path, mutants=[])
+    kernel = Kernel(folder, "a1_forward.ipynb")
+    with kernel.client.setup_kernel():
+        kernel.run()
+        (folder / "forward.py").write_text((folder / "forward.py").read_text() + "\ndef broken(:\n")
+        first_check = next(i for i, cell in enumerate(kernel.document.cells) if tagged(cell, "check"))
+        kernel.run({first_check})
+    text = text_of(kernel.document.cells[first_check])
+    assert text.startswith("✗ forward.py changed but does not load: SyntaxError: invalid syntax (line ")
+    assert "(the cells use its last version that did)\n✗ affine_forward: forward.py does not import: SyntaxError" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.e2e
 def test_the_gradient_check_cell_finds_a_wrong_backward_pass(course, tmp_path):
     """a2's numerical gradient check, on a backward pass that forgets f′(z): the hidden layers' errors are large."""
     folder = student_folder(course, "a2_backprop", tmp_path, ["backprop_deltas_no_derivative"])

@@ -1,4 +1,4 @@
-"""What the notebook's cells call: a function's public tests, and a guard around cells that run your code.
+"""What the notebook's cells call: a function's public tests, a guard around cells that run your code, a reload.
 
 Copied into the starter as tests/_nnhw_notebook.py; the notebook's first code cell imports it.
 
