@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from autograder import protocol, syntax
+from autograder.authoring import notebook
 from autograder.authoring import public_cases as public_case
 from autograder.authoring.rounding import portable, portable_inputs, widened
 from autograder.config import ConfigError, typo_hint
@@ -135,7 +136,8 @@ def handout(assignment, needs_torch=False):
                        PACKAGES=PACKAGES_WITH_TORCH if needs_torch else PACKAGES)
     title, newline, body = text.partition("\n") if text.startswith("# ") else ("", "", text)
     return title + newline + ("\n" if title else "") + header + "\n" + \
-        body.lstrip("\n").replace("{{POINTS_TABLE}}", points_table(assignment)) + footer
+        body.lstrip("\n").replace("{{POINTS_TABLE}}", points_table(assignment)) + footer + \
+        notebook.handout_note(assignment)  # the notebook, and the one command that installs what it needs
 
 
 def _template(name, **fields):
@@ -198,6 +200,7 @@ def starter_tree(assignment, data_files=None):
     for path in sorted(assignment.public_tests_dir.glob("test_*.py")):  # the assignment's own, if any
         tree[f"tests/{path.name}"] = path.read_bytes()
     tree.update(handout_images(assignment))
+    tree.update(notebook.starter_files(assignment, tree["handout.md"].decode(), cases))  # <id>.ipynb and its helper
     tree.update(data.starter_files(assignment, data.make_files(assignment) if data_files is None else data_files))
     return tree
 
