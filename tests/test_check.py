@@ -120,3 +120,13 @@ def test_a_parameter_is_named_as_the_contract_names_it():
                                      what="the weights after 2 steps")
     assert "wrong values in the weights after 2 steps, parameter 1.weight" in str(info.value)
     assert "['1.weight']" not in str(info.value)
+
+
+def test_a_cause_read_back_is_the_cause_itself_where_it_refers_to_an_earlier_test():
+    """The class report counts one bug once: "same cause as test 2: X" is X."""
+    from autograder.check import LIKELY_CAUSE, likely_cause, same_cause
+
+    assert likely_cause(f"f: wrong\n{LIKELY_CAUSE}{same_cause(2, 'the minus is missing')}\ninputs:") == \
+        "the minus is missing"
+    assert likely_cause(f"f: wrong\n{LIKELY_CAUSE}the minus is missing") == "the minus is missing"
+    assert likely_cause("f: wrong\ninputs: x = 1") is None

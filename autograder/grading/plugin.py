@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 
-from autograder.check import Mismatch
+from autograder.check import Mismatch, same_cause
 from autograder.grading import replay
 from autograder.grading.student import Student, StudentCodeAbort, StudentCodeError
 
@@ -214,7 +214,7 @@ class GradingPlugin:
             return
         number, visibility, cause = self.causes.get(function, (None, None, None))
         if wrong_answer and cause and visibility in ("visible", spec.visibility):
-            value.diagnosis = f"same cause as test {number}: {cause}"
+            value.diagnosis = same_cause(number, cause)
 
     def _prerequisites(self, spec):
         lines = []

@@ -5,6 +5,8 @@ Standalone (numpy only; torch tensors are handled if torch is around) because it
 into the starter folders, where the students' public tests use it too.
 """
 
+import re
+
 import numpy as np
 
 #: Default tolerances per dtype: |got - expected| <= atol + rtol * |expected|.
@@ -24,11 +26,20 @@ PREVIEW = 8
 LIKELY_CAUSE = "likely cause: "
 
 
+#: a later failure that an earlier test's cause explains (one bug, one explanation) names it so
+SAME_CAUSE = "same cause as test {number}: {cause}"
+_SAME_CAUSE = re.compile(r"same cause as test \S+: ")
+
+
+def same_cause(number, cause):
+    return SAME_CAUSE.format(number=number, cause=cause)
+
+
 def likely_cause(text):
-    """The likely cause a rendered feedback names, or None."""
+    """The likely cause a rendered feedback names (an earlier test's, where it refers to one), or None."""
     for line in (text or "").splitlines():
         if line.startswith(LIKELY_CAUSE):
-            return line[len(LIKELY_CAUSE):].strip() or None
+            return _SAME_CAUSE.sub("", line[len(LIKELY_CAUSE):].strip(), count=1) or None
     return None
 
 
