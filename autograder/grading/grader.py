@@ -17,6 +17,7 @@ import pytest
 from autograder.config import ConfigError
 from autograder.grading import replay, versions
 from autograder.grading import results as results_json
+from autograder.grading.extra import ExtraData
 from autograder.grading.plugin import GradingPlugin
 from autograder.grading.student import Session
 from autograder.grading.submission import SubmissionError, locate
