@@ -93,13 +93,13 @@ def build(ids, dist, check):
         written = build_one(assignment, dist or assignment.course.root / "dist")
         for warning in build_warnings(assignment):
             err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-        console.print(f"[green]✓[/] {assignment.id}: " + ", ".join(str(p.relative_to(assignment.course.root))
-                                                             if p.is_relative_to(assignment.course.root) else str(p)
-                                                             for p in written))
+        console.print(f"[green]✓[/] {assignment.id}: " + escape(", ".join(str(p.relative_to(assignment.course.root))
+                                                                    if p.is_relative_to(assignment.course.root)
+                                                                    else str(p) for p in written)))
 
 
 def print_results(results, title):
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for column, justify in (("#", "right"), ("test", "left"), ("points", "right"), ("", "left")):
         table.add_column(column, justify=justify)
     for test in results.get("tests", []):
@@ -160,7 +160,9 @@ def grade(assignment_id, submission, out, random_examples, keyword, quiet, feedb
     if feedback:
         for test in results.get("tests", []):
             if test["status"] != "passed":
-                console.rule(f"{test.get('number', '')} {test['name']}")
+                console.rule()
+                console.print(f"{test.get('number', '')} {test['name']}", style="bold", markup=False,
+                              highlight=False, soft_wrap=True)  # verbatim and whole: a rule's title is cut
                 console.print(test["output"], markup=False, highlight=False)
 
 
@@ -210,11 +212,11 @@ def _progress(*labels):
 
         def on_start(total):
             nonlocal task
-            task = progress.add_task(label, total=total, last="")
+            task = progress.add_task(escape(label), total=total, last="")
             progress.start()
 
         def on_done(last=""):
-            progress.update(task, advance=1, last=last)
+            progress.update(task, advance=1, last=escape(last))
         return on_start, on_done
 
     try:
@@ -239,7 +241,10 @@ def _print_catch_table(assignment, graded):
     failed = {g.name: g.failed_numbers() for g in graded}  # (under every seed, under some seed)
     ruler = _grouped([n[-2] if len(n) > 1 else " " for n in numbers]) + "\n" + _grouped([n[-1] for n in numbers])
     seeds = len(graded[0].runs)
-    legend = "✗ failed, · passed" + (f", ? failed with some of the {seeds} seeds" if seeds > 1 else "")
+    solution = next(g for g in graded if g.kind == "solution").results
+    not_graded = extra_data.read(solution).get("not_graded", {})  # not run here, e.g. CUDA tests without a GPU
+    legend = "✗ failed, · passed" + (f", ? failed with some of the {seeds} seeds" if seeds > 1 else "") + \
+        (", blank: not graded here" if not_graded else "")
     table = Table(title=f"{assignment.id}: which tests fail for which submission ({legend})",
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="ellipsis")  # the one column that gives way
@@ -248,17 +253,16 @@ def _print_catch_table(assignment, graded):
     table.add_column("ok?", no_wrap=True, min_width=3)
     for g in graded:
         always, sometimes = failed[g.name]
-        cells = ["✗" if n in always else "?" if n in sometimes else "·" for n in numbers]
+        cells = ["✗" if n in always else "?" if n in sometimes else " " if n in not_graded else "·" for n in numbers]
         verdict = "[green]✓[/]" if not g.problems else "[red]✗[/]"  # the problems are listed below
         low, high = g.scores[0], g.scores[-1]  # they differ only when the seeds disagree
         table.add_row(escape(g.name), f"{low:g}" if low == high else f"{low:g}–{high:g}", _grouped(cells), verdict)
     console.print(table)
-    solution = next(g for g in graded if g.kind == "solution")
-    solution = {t["number"]: t for t in solution.results.get("tests", [])}
+    solution = {t["number"]: t for t in solution.get("tests", [])}
     for spec in tests:
         catches = sum(1 for g in graded if g.kind == "mutant" and spec.number in failed[g.name][0])
-        entry = solution.get(spec.number, {})
-        if spec.weight > 0 and entry.get("max_score") == 0:  # skipped here, e.g. a CUDA test without a GPU
+        entry = solution.get(spec.number, not_graded.get(spec.number, {}))
+        if spec.number in not_graded:
             count = "[dim]not graded here[/]"
         else:
             count = f"catches {catches:>2}".ljust(15)
@@ -288,6 +292,7 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
     from autograder.batch.collect import CollectError
     from autograder.batch.folder import grade_folder
     from autograder.batch.grade_all import BatchError
+    from autograder.batch.gradebook import gradable_max
     from autograder.batch.runner import cores
 
     assignment = _course().assignment(assignment_id)
@@ -318,7 +323,7 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
         err.print(f"ignored (not a submission): {escape(', '.join(summary.ignored[:10]))}"
                   + (f" and {len(summary.ignored) - 10} more" if len(summary.ignored) > 10 else ""))
     totals = [row.total for row in summary.rows]
-    maximum = assignment.config.max_score
+    maximum = gradable_max(assignment.config, summary.rows)
     console.print(f"[bold]{len(summary.rows)} student(s)[/] from {len(summary.outcomes)} submission(s) "
                   f"({summary.layout} layout): {summary.count('graded')} graded, {summary.count('skipped')} "
                   f"already graded, {summary.count('error')} failed; "
@@ -327,7 +332,7 @@ def grade_batch(assignment_id, submissions, out, jobs, regrade, timeout):
         if outcome.state == "error":
             console.print(f"  [red]✗[/] {escape(outcome.submission.key)}: {escape(outcome.reason)}")
     console.print(f"gradebook  {summary.gradebook}\nreport     {summary.report}\n"
-                  f"results    {summary.gradebook.parent / 'students'}/<student>/results.json")
+                  f"results    {summary.gradebook.parent / 'students'}/<student>/results.json", markup=False)
 
 
 @main.command("record-cuda")

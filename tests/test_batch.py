@@ -3,6 +3,8 @@ CSV, an HTML report and each student's results.json out; broken and hostile subm
 their own row; re-runs grade only what changed. And ``nnhw verify`` notices a weakened property."""
 
 import csv
+import html
+import io
 import json
 import os
 import re
@@ -24,8 +26,11 @@ from autograder.batch.grade_all import BatchError, grade_batch, previous_results
 from autograder.batch.gradebook import csv_text, rows
 from autograder.batch.report import bins, render
 from autograder.batch.runner import Runner, Zygotes, grade_in_subprocess, grader_failure
+from autograder.check import LIKELY_CAUSE, likely_cause
 from autograder.course import Course
+from autograder.grading import extra as extra_data
 from autograder.grading import results as results_json
+from autograder.grading.plugin import Outcome
 
 pytestmark = pytest.mark.needs_torch  # grades, or builds, an assignment (the grader imports torch)
 
@@ -100,6 +105,24 @@ def test_report_draws_distribution_and_pass_rates(a1, graded_class):
     assert page.count("<rect") >= len(a1.config.tests) * 2  # a track and a bar per test
     for spec in a1.config.tests:
         assert spec.name in page
+
+
+def test_each_students_likely_causes_reach_the_gradebook_and_the_report(a1, graded_class):
+    """The mutants' feedback names causes: the CSV keeps each student's, as their results.json say them, and
+    the report counts each one under its test."""
+    page = (graded_class.out / "report.html").read_text()
+    numbers = {spec.number: spec.name for spec in a1.config.tests}
+    named = 0
+    for row in read_csv(graded_class.out / "gradebook.csv"):
+        results = json.loads((graded_class.out / row["results"]).read_text())
+        causes = [f"{t['number']}: {likely_cause(t['output'])}" for t in results["tests"]
+                  if t["status"] == "failed" and likely_cause(t["output"])]
+        assert row["likely_causes"] == "; ".join(causes), row["student"]
+        for cause in causes:
+            number, text = cause.split(": ", 1)
+            assert numbers[number] and html.escape(text, quote=True) + ": <b>" in page, cause
+        named += len(causes)
+    assert named, "no mutant's feedback named a likely cause"
 
 
 def test_rerun_grades_only_what_changed(graded_class):
@@ -308,7 +331,7 @@ def test_a_failed_grader_is_a_zero_row_with_its_reason_and_is_retried(a1, tmp_pa
     assert "no such interpreter" in outcomes[2].reason
     table = rows(a1.config, outcomes)
     text = csv_text(a1.config, table)
-    assert "ben,,,,ben,students/ben/results.json," + ",".join(["0"] * len(a1.config.tests)) + ",0,18,error,nnhw grade failed" in text
+    assert "ben,,,,ben,students/ben/results.json," + ",".join(["0"] * len(a1.config.tests)) + ",0,18,error,,nnhw grade failed" in text
     for outcome in outcomes:
         assert json.loads(outcome.path.read_text())["score"] == outcome.score
     # next run: the good one is kept, the failed ones are graded again
@@ -483,3 +506,55 @@ def test_a_batch_of_one_replays_the_course_s_recording(a1, a1_recorded, tmp_path
     (outcome,) = grade_batch(a1, subs, tmp_path / "out", jobs=1)
     assert outcome.results["score"] == a1.config.max_score
     assert outcome.results["extra_data"]["replayed"] == sorted(spec.name for spec in a1.config.tests)
+
+
+# -- what the class got wrong, and tests not graded here -------------------------------------------
+def _results(config, failing=None, not_graded=()):
+    """A submission's results.json: the tests in ``failing`` ({test name: feedback}) fail, those in
+    ``not_graded`` skipped themselves (no GPU), the others pass."""
+    outcomes = {}
+    for spec in config.tests:
+        title = f"{spec.name.removeprefix('test_')}: its title"
+        if spec.name in not_graded:
+            outcomes[spec.name] = Outcome(spec.name, title, False, "not graded here: this grader has no GPU", True)
+        else:
+            feedback = (failing or {}).get(spec.name)
+            outcomes[spec.name] = Outcome(spec.name, title, feedback is None, feedback or "")
+    return extra_data.write(results_json.assemble(config, outcomes), assignment=A1)
+
+
+def _feedback(cause=None):
+    return "sigmoid: wrong values\n" + (f"{LIKELY_CAUSE}{cause}\n" if cause else "") + "expected: 1.0 got: 2.0"
+
+
+def test_the_report_and_gradebook_show_what_the_class_got_wrong(a1, tmp_path):
+    first, second, gpu = a1.config.tests[0], a1.config.tests[1], a1.config.tests[-1]
+    plan = {"ann": {first.name: _feedback("forgot the bias"), second.name: _feedback("forgot the bias")},
+            "ben": {first.name: _feedback("forgot the bias")}, "cat": {first.name: _feedback("transposed W")},
+            "dan": {first.name: _feedback()}, "eve": {}, "fay": {first.name: _feedback("a <b>bold</b> cause")},
+            "gus": {first.name: _feedback("W doubled")}}
+    subs = _submissions(tmp_path, list(plan))
+    grader = FakeGrader(a1.config, {name: _results(a1.config, failing, [gpu.name]) for name, failing in plan.items()})
+    table = rows(a1.config, grade_batch(a1, subs, tmp_path / "out", jobs=1, grade=grader))
+
+    gradebook = {row["student"]: row for row in csv.DictReader(io.StringIO(csv_text(a1.config, table)))}
+    assert gradebook["ann"]["likely_causes"] == f"{first.number}: forgot the bias; {second.number}: forgot the bias"
+    assert gradebook["dan"]["likely_causes"] == gradebook["eve"]["likely_causes"] == ""
+    for row in gradebook.values():  # not graded: an empty cell, not a 0, and not in the maximum
+        assert row[gpu.name] == "" and float(row["max_score"]) == a1.config.max_score - gpu.weight
+        assert row["notes"] == "", "the empty cell says it: no line per student about it"
+    assert float(gradebook["eve"]["total"]) == float(gradebook["eve"]["max_score"])
+
+    page = render(A1, "title", a1.config, table)
+    per_test = re.search(rf"<tr><td class='n'>{first.number}</td>.*?</tr>", page, re.S).group(0)
+    assert "forgot the bias: <b>2 of 7</b>" in per_test  # the most common first
+    assert per_test.index("forgot the bias") < per_test.index("transposed W")
+    assert "1 other cause: 1 of 7" in per_test and "no likely cause named: 1 of 7" in per_test
+    assert "a &lt;b&gt;bold&lt;/b&gt; cause" in page and "<b>bold</b>" not in page
+    summary = page.split("What the class got wrong")[1].split("</table>")[0]
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>.*?</td>", summary)]
+    assert cells[:3] == ["forgot the bias", "2 of 7", f"{first.number}, {second.number}"], "once per student"
+    assert f"Not graded here: test {gpu.number} (this grader has no GPU)" in page
+    assert "full marks" in page and re.search(r"<td>full marks</td><td class='n'>1</td>", page)
+    for chart in re.findall(r"<svg.*?</svg>", page, re.S):
+        ElementTree.fromstring(chart)

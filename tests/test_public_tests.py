@@ -51,4 +51,6 @@ def test_failures_print_the_feedback_alone(course, tmp_path):
     assert "likely cause: normalised over axis 0" in output
     assert "modified its argument z in place" in output
     assert "mlp_forward: wrong values in zs[0]" in output
+    # test ids are readable text: pytest escapes every non-ASCII character of an id (→ as \u2192)
+    assert "test_recorded_case[affine_forward: 4 rows, 3 -> 2]" in output and "\\u" not in output, output
     assert re.search(r"^=+ \d+ failed, \d+ passed in [\d.]+s =+$", output.strip().splitlines()[-1]), output

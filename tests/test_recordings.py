@@ -19,6 +19,7 @@ from autograder.authoring import record_cuda
 from autograder.authoring.mutants import load_mutants, write_mutant_submission
 from autograder.cli import main
 from autograder.course import Course
+from autograder.grading import results as results_json
 from autograder.grading.grader import grade
 from autograder.kit import cuda
 
@@ -117,12 +118,21 @@ def test_replayed_cases_carry_the_recorded_values(assignment, recorded):
 # -- replaying in the graded tests ----------------------------------------------------------------------
 @pytest.mark.e2e
 def test_without_recordings_the_cuda_tests_are_not_graded(assignment, tmp_path, monkeypatch):
+    """Not a green 0/0 entry (Gradescope paints those as passed): left out of the tests, and the top-level
+    output, which a student reads first, names each one and why."""
     monkeypatch.setenv(cuda.ENV_RECORDINGS, str(tmp_path))  # an empty folder: nothing recorded
     results = grade(assignment, assignment.solution_dir, keyword="cuda")
-    tests = cuda_tests(results)
-    assert tests and all(t["status"] == "passed" and t["max_score"] == 0 for t in tests)
-    assert all(cuda.NOT_GRADED_HERE in t["output"] for t in tests)
-    assert not any("nnhw" in t["output"] for t in tests)  # a student reads this: no instructor command in it
+    assert results_json.validate(results) == []
+    cuda_specs = [spec for spec in assignment.config.tests if spec.cuda]
+    assert cuda_specs and cuda_tests(results) == []
+    assert all(t["max_score"] > 0 for t in results["tests"]), "no 0/0 entry"
+    not_graded = results["extra_data"]["not_graded"]
+    assert sorted(not_graded) == sorted(spec.number for spec in cuda_specs)
+    lines = results["output"].splitlines()
+    for number, entry in not_graded.items():
+        assert entry["why"] == cuda.NOT_GRADED_HERE
+        assert f'test {number} ("{entry["name"]}") was not run: {cuda.NOT_GRADED_HERE}' in lines
+    assert "nnhw" not in results["output"]  # a student reads this: no instructor command in it
 
 
 def test_a_cpu_recording_is_not_taken_for_cuda_results(assignment, recorded):

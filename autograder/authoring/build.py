@@ -116,13 +116,39 @@ PACKAGES_WITH_TORCH = ("numpy, pytest and PyTorch. Its CPU build is all the publ
                        "`pip install torch --index-url https://download.pytorch.org/whl/cpu`")
 
 
+#: how a student runs the public tests, from the starter folder
+PUBLIC_TESTS_COMMAND = "python -m pytest tests"
+
+
 def handout(assignment, needs_torch=False):
+    """The handout students read: the instructor's text, with what to upload and how to run the public tests
+    under its title (from the config, so a student never looks for them elsewhere), the points table and
+    the footer (what the public tests need)."""
     text = assignment.handout.read_text(encoding="utf-8")
     if "{{POINTS_TABLE}}" not in text:
         raise ValueError(f"{assignment.handout}: put a line {{{{POINTS_TABLE}}}} where the points table goes")
-    footer = (TEMPLATES / "handout_footer.md").read_text(encoding="utf-8")
-    return text.replace("{{POINTS_TABLE}}", points_table(assignment)) + \
-        footer.replace("{{PACKAGES}}", PACKAGES_WITH_TORCH if needs_torch else PACKAGES)
+    given = [g.name for g in assignment.config.given]
+    header = _template("handout_header.md", FILES=_listed(assignment.config.files), COMMAND=PUBLIC_TESTS_COMMAND,
+                       GIVEN=given and f" ({_listed(given)} {'is' if len(given) == 1 else 'are'} given: the "
+                                       "autograder uses its own copy)")
+    footer = _template("handout_footer.md", COMMAND=PUBLIC_TESTS_COMMAND,
+                       PACKAGES=PACKAGES_WITH_TORCH if needs_torch else PACKAGES)
+    title, newline, body = text.partition("\n") if text.startswith("# ") else ("", "", text)
+    return title + newline + ("\n" if title else "") + header + "\n" + \
+        body.lstrip("\n").replace("{{POINTS_TABLE}}", points_table(assignment)) + footer
+
+
+def _template(name, **fields):
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    for key, value in fields.items():
+        text = text.replace("{{" + key + "}}", value or "")
+    return text
+
+
+def _listed(names):
+    """```a.py`` and ``b.py``` as a sentence names them."""
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def recorded_cases(assignment):

@@ -20,6 +20,7 @@ class ExtraData(TypedDict, total=False):
     misconfigured: bool  # the assignment, not the submission, is broken
     grader_error: bool   # the grader itself failed: grade it again
     selected: str        # verify: the -k expression that chose the tests run
+    not_graded: dict     # {test number: {name, why}}: tests that could not run on this grader, left out of tests
 
 
 def read(results) -> ExtraData:

@@ -13,16 +13,25 @@ from autograder.grading import extra as extra_data
 
 SCHEMA = Path(__file__).resolve().parent / "results.schema.json"
 MAX_OUTPUT = 100_000  # Gradescope cuts each output here; we cut first so the end is ours
+#: how the plugin words a test that skipped itself; the reason alone follows it in the top-level output
+NOT_GRADED_PREFIX = "not graded here: "
 
 
 def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, extra=None):
-    """results.json's content: config order, config weights, our feedback as each test's output."""
-    tests, score = [], 0.0
+    """results.json's content: config order, config weights, our feedback as each test's output.
+
+    A test that could not run on this grader (it skipped itself: no GPU and no recorded CUDA results) is
+    left out of ``tests``: Gradescope paints a 0/0 entry green, which reads as a pass for code that may not
+    even exist. The top-level output says which tests were not run and why, and ``extra_data.not_graded``
+    keeps them for machines (``{number: {"name": title, "why": reason}}``)."""
+    tests, score, not_graded = [], 0.0, {}
     for spec in config.tests:
         if spec.leaderboard is not None:  # a leaderboard column, not a graded test (as gradescope-utils does)
             continue
         outcome = outcomes.get(spec.name)
-        skipped = bool(outcome and outcome.skipped)
+        if outcome is not None and outcome.skipped:
+            not_graded[spec.number] = {"name": outcome.title, "why": outcome.output.removeprefix(NOT_GRADED_PREFIX)}
+            continue
         points = _points(spec, outcome)
         passed = bool(outcome and outcome.passed) and points >= spec.weight
         score += points
@@ -31,8 +40,8 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
             "name": outcome.title if outcome else spec.name,
             "number": spec.number,
             "score": points,
-            "max_score": 0.0 if skipped else spec.weight,
-            "status": "passed" if passed or skipped else "failed",
+            "max_score": spec.weight,
+            "status": "passed" if passed else "failed",
             "visibility": spec.visibility,
             "output": output[:MAX_OUTPUT],
         }
@@ -41,7 +50,7 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
         tests.append(entry)
     results = {
         "score": round(min(score, config.max_score), 6),
-        "output": "\n".join(notes)[:MAX_OUTPUT],
+        "output": "\n".join([*notes, *not_graded_notes(not_graded)])[:MAX_OUTPUT],
         "output_format": "text",
         "test_output_format": "text",
         "visibility": "visible",
@@ -53,12 +62,19 @@ def assemble(config, outcomes, notes=(), leaderboard=(), execution_time=None, ex
         results["leaderboard"] = list(leaderboard)
     if extra:
         results["extra_data"] = dict(extra)
+    if not_graded:
+        results = extra_data.write(results, not_graded=not_graded)
     return results
+
+
+def not_graded_notes(not_graded):
+    """One line per test that was not run here (``extra_data.not_graded``), for the top of a submission's feedback."""
+    return [f'test {number} ("{test["name"]}") was not run: {test["why"]}' for number, test in not_graded.items()]
 
 
 def _points(spec, outcome):
     """Full weight for a pass and 0 for a failure, unless the test set its own score (clamped to [0, weight])."""
-    if outcome is None or outcome.skipped:
+    if outcome is None:
         return 0.0
     if outcome.score is not None:
         return min(max(outcome.score, 0.0), spec.weight)

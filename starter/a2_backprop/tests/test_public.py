@@ -11,6 +11,7 @@ import inspect
 import json
 import sys
 import traceback
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,18 @@ def batch_sizes(inputs):
     return None, None
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+#: symbols of the cases' names and what a test id spells them as
+ASCII = {"→": "->", "←": "<-", "×": "x", "−": "-", "–": "-", "—": "-", "…": "...", "≤": "<=", "≥": ">=", "·": "*"}
+
+
+def readable_id(name):
+    """``name`` in ASCII: pytest prints every other character of a test id escaped (``3 \\u2192 2``)."""
+    text = unicodedata.normalize("NFKD", "".join(ASCII.get(ch, ch) for ch in name))  # ŷ → y + a combining ^
+    return "".join(ch if ch.isascii() else "" if unicodedata.combining(ch) else
+                   unicodedata.name(ch, "?").split()[-1].lower() for ch in text)  # σ → sigma
+
+
+@pytest.mark.parametrize("case", CASES, ids=[readable_id(case["name"]) for case in CASES])
 def test_recorded_case(case):
     name = case["function"]
     if _needs_torch(case):
