@@ -269,9 +269,31 @@ def _print_catch_table(assignment, graded):
             count = count if catches else f"[yellow]{count}[/]"
         console.print(f"  {spec.number:>3}  {count}  {escape(entry.get('name', spec.name))}", highlight=False,
                       soft_wrap=True)
+    _print_causes(assignment, graded)
     for g in graded:
         for problem in g.problems:
             console.print(f"[red]✗ {escape(g.name)}: {escape(problem)}[/]", highlight=False, soft_wrap=True)
+
+
+def _print_causes(assignment, graded):
+    """Per mutant, the likely cause its first failure names (or none), one line each, and the share that names
+    one: does the feedback explain each known bug? (verify does not shrink: it is the first failing example.)"""
+    from autograder.authoring.verify import CAUSE_TARGET, cause_share
+
+    named, total = cause_share(graded)
+    if not total:
+        return
+    console.print(f"{assignment.id}, each mutant's first failure: test, mutant, likely cause", highlight=False)
+    firsts = [(g.name, g.first_failure()) for g in graded if g.kind == "mutant"]
+    width = max(len(name) for name, first in firsts if first)
+    for name, first in firsts:
+        if first:
+            number, cause = first
+            shown = escape(cause) if cause else "[yellow]none[/]"
+            console.print(f"  {number:>3}  {escape(name.ljust(width))}  {shown}", highlight=False, no_wrap=True,
+                          overflow="ellipsis")
+    share = f"a likely cause for {named} of {total} mutants ({100 * named / total:.0f}%)"
+    console.print(f"  {share}" if named >= CAUSE_TARGET * total else f"  [yellow]{share}[/]", highlight=False)
 
 
 @main.command("grade-batch")

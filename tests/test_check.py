@@ -78,3 +78,45 @@ def test_outputs_are_named_as_the_contract_names_them():
         Check("mlp_forward", outputs=("zs", "activations")).matches(
             ([np.zeros(1)], [np.zeros(1), np.ones(1)]), ([np.zeros(1)], [np.zeros(1), np.zeros(1)]))
     assert "wrong values in activations[1]" in str(info.value)
+
+
+def test_exact_things_are_compared_exactly_and_shown_as_they_are():
+    """Shapes, counts and flags: no float tolerance, no result[0] as a float; the tuple as it is."""
+    message = feedback((0, 0, 1), (1, 1, 1))
+    assert "wrong values in the result: expected (1, 1, 1), got (0, 0, 1)" in message
+    assert "allowed" not in message and "result[0]" not in message and "1.0" not in message
+    with pytest.raises(Mismatch):  # within a float tolerance, but not equal
+        Check("conv_output_shape").matches((1, 1, 1 + 1e-9), (1, 1, 1))
+    Check("conv_output_shape").matches((np.int64(1), 1.0, 1), (1, 1, 1))  # equal values of any integer type
+    assert "expected 3, got 2" in feedback(2, 3) and "expected True, got False" in feedback(False, True)
+    assert "should be a tuple of 3 integers, got (1, 1)" in feedback((1, 1), (1, 1, 1))
+    assert "should be True or False, got 1" in feedback(1, True)
+
+
+def test_a_large_preview_shows_where_the_values_differ():
+    rng = np.random.default_rng(1)
+    expected = rng.normal(size=(2, 3, 5, 7))
+    got = expected.copy()
+    got[1, 2, 3, 5] += 1.0
+    message = feedback(got, expected)
+    assert "largest error 1 at index (1, 2, 3, 5)" in message
+    shown = [line for line in message.splitlines() if line.startswith(("expected:", "got:"))]
+    assert all("[1, 2, 3, 0:7] = " in line for line in shown), shown
+    assert f"{got[1, 2, 3, 5]:.6f}" in shown[1] and f"{got[1, 2, 3, 5]:.6f}" not in shown[0]
+
+
+def test_two_identical_previews_are_never_printed():
+    expected = np.array([0.1357312, 0.5])
+    got = expected * np.array([1 + 2e-6, 1.0])  # differs in the 7th digit: prints the same
+    message = feedback(got, expected)
+    assert "got: the same to the digits shown" in message and "largest error" in message
+    assert message.count("[0.135731 0.5     ]") == 1
+
+
+def test_a_parameter_is_named_as_the_contract_names_it():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Mismatch) as info:
+        Check("train_epoch").matches({"1.weight": torch.zeros(2)}, {"1.weight": torch.ones(2)},
+                                     what="the weights after 2 steps")
+    assert "wrong values in the weights after 2 steps, parameter 1.weight" in str(info.value)
+    assert "['1.weight']" not in str(info.value)

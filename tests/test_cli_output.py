@@ -25,10 +25,20 @@ def graded_as(monkeypatch):
 
 
 def run_grade(tmp_path, *options, columns=250):
+    """``nnhw grade`` on a terminal ``columns`` wide (consoles made afresh: one made earlier in this process keeps
+    the width it found then)."""
+    from rich.console import Console
+
+    from autograder import cli
+
+    saved = cli.console, cli.err
+    cli.console, cli.err = Console(width=columns), Console(stderr=True, width=columns)
     upload = tmp_path / "[final] submission"
     upload.mkdir(exist_ok=True)
-    done = CliRunner().invoke(main, ["grade", A1, str(upload), *options], env={"NNHW_COURSE_ROOT": str(ROOT),
-                                                                                 "COLUMNS": str(columns)})
+    try:
+        done = CliRunner().invoke(main, ["grade", A1, str(upload), *options], env={"NNHW_COURSE_ROOT": str(ROOT)})
+    finally:
+        cli.console, cli.err = saved
     assert done.exit_code == 0, done.output
     return done.output
 

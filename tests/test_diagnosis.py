@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograder.check import Check, Mismatch
-from autograder.diagnosis import Diagnoser, modified_arguments
+from autograder.diagnosis import Diagnoser, batch_sizes, crash_relation, modified_arguments
 
 rng = np.random.default_rng(0)
 h, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
@@ -49,7 +49,8 @@ AFFINE = {"h": h, "W": W, "b": b}
     ("transposed shape", np.zeros((3, 4)), np.zeros((4, 3)), {}, None, None, None, "transposed: shape (3, 4)"),
     ("axes order", np.zeros((2, 5, 6, 3)), np.zeros((2, 3, 5, 6)), {}, None, None, None, "wrong order"),
     ("axes swapped", np.zeros((1, 1, 2, 1)), np.zeros((1, 1, 1, 2)), {}, None, None, None, "axes 2 and 3 are swapped"),
-    ("off by one", np.zeros((1, 2, 4, 4)), np.zeros((1, 2, 3, 3)), {}, None, None, None, "one larger"),
+    ("empty crop", np.zeros((1, 2, 0, 0)), np.zeros((1, 2, 3, 3)), {"pad": 0}, None, None, None,
+     "a[pad:−pad] is a[0:0]"),
     ("reduced axis", np.zeros(3), np.zeros((4, 3)), {}, None, None, None, "axis 0 (of length 4) is missing"),
     ("softmax axis 0", softmax(z, 0), softmax(z), {"z": z}, None, None, None, "normalised over axis 0"),
     ("boundary", np.where(z > 0, 1.0, 0.0) + (np.arange(15).reshape(5, 3) == 4),
@@ -159,3 +160,76 @@ def test_a_failing_diagnosis_never_hides_the_mismatch():
     with pytest.raises(Mismatch) as info:
         Check("f", diagnose=broken).matches(np.zeros(2), np.ones(2))
     assert "likely cause" not in str(info.value)
+
+
+def test_an_axis_one_longer_is_no_off_by_one():
+    """(2, 1) / (2,) broadcasts to (2, 2): one larger on an axis, and no + 1 anywhere. Only a test that knows the
+    formula (a candidate) may name an off-by-one."""
+    z = np.array([[1.0], [2.0]])
+    got = z / z.sum(axis=1)  # a division without keepdims
+    assert got.shape == (2, 2)
+    assert cause(got, z / z.sum(axis=1, keepdims=True), {"z": z}) is None
+    assert cause(np.zeros((1, 2, 4, 4)), np.zeros((1, 2, 3, 3)), {}) is None
+    assert cause(np.zeros((1, 1, 0, 0)), np.zeros((1, 1, 1, 1)), {"pad": 0, "stride": 0}) is None  # two zeros
+
+
+def test_a_branch_is_claimed_only_where_the_other_side_was_tested():
+    """tanh′ as 1 − z² on z = [−7.6, −7.6, 1e−300]: right only at 1e−300, where every formula gives 1. That is no
+    evidence that the positive branch is right."""
+    z = np.array([-7.609802, -7.609802, 1e-300])
+    expected = 1 - np.tanh(z) ** 2
+    assert cause(1 - z * z, expected, {"z": z}) is None
+    z = np.array([-2.0, -0.5, 0.5, 2.0])
+    assert "z < 0" in cause(np.where(z > 0, 1.0, 0.5), np.where(z > 0, 1.0, 0.0), {"z": z})
+
+
+def test_zeros_single_out_no_known_bug():
+    """A zero answer is what many bugs return: a known bug whose answer is zeros too is not named on it, unless
+    the shape already tells it apart."""
+    diagnose = Diagnoser({}, [(np.zeros(1), "σ′ computed as z(1 − z)")])
+    assert diagnose(np.zeros(1), np.array([0.25])) is None
+    diagnose = Diagnoser({}, [(np.zeros((1, 2)), "the windows step by size")])
+    assert diagnose(np.zeros((1, 2)), np.zeros((1, 1))) == "the windows step by size"
+
+
+def test_a_known_bug_is_named_alone_not_with_the_guess_it_matches():
+    z = np.array([-1.0, 0.5, 2.0])
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    guesses = modified_arguments(sigmoid, [z], {}, ["z"])
+    message = Diagnoser({"z": z}, [(sigmoid(-z), "the minus in e^(−z) is missing")], guesses=guesses)(
+        sigmoid(-z), sigmoid(z))
+    assert message == "the minus in e^(−z) is missing"
+
+
+def test_a_wrong_dtype_names_what_promotes_it():
+    message = Diagnoser({})(np.zeros(3), np.zeros(3, dtype=np.float32))
+    assert message.startswith("float64 where the inputs are float32")
+
+
+@pytest.mark.parametrize("raised, text, words", [
+    ("ValueError", "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                   "(n?,k),(k,m?)->(n?,m?) (size 5 is different from 2)", "inner sizes differ (5 and 2)"),
+    ("ValueError", "shapes (3,2) and (5,4) not aligned: 2 (dim 1) != 5 (dim 0)", "inner sizes differ (2 and 5)"),
+    ("RuntimeError", "mat1 and mat2 shapes cannot be multiplied (3x2 and 5x4)", "inner sizes differ (2 and 5)"),
+    ("ValueError", "operands could not be broadcast together with shapes (3,4) (3,) ", "keepdims=True keeps it as "
+                                                                                      "(3, 1)"),
+])
+def test_a_crash_numpy_explains_gets_its_cause(raised, text, words):
+    assert words in crash_relation(raised, text)
+
+
+def test_a_crash_that_pins_nothing_down_gets_no_cause():
+    assert crash_relation("ValueError", "operands could not be broadcast together with shapes (3,4) (2,5) ") is None
+    assert crash_relation("IndexError", "index 3 is out of bounds") is None
+
+
+def test_the_batch_size_is_found_in_lists_of_arrays():
+    """parameter_gradients(activations, deltas) takes lists only: m is still their rows, so the public tests
+    name "m = 5 times too small" as the grader does."""
+    rng = np.random.default_rng(3)
+    activations = [rng.normal(size=(5, 3)), rng.normal(size=(5, 4))]
+    deltas = [rng.normal(size=(5, 4))]
+    inputs = {"activations": activations, "deltas": deltas}
+    assert batch_sizes(inputs) == (5, 3)
+    db = deltas[0].sum(axis=0)
+    assert Diagnoser(inputs, (), *batch_sizes(inputs))(db / 5, db).startswith("m = 5 times too small")

@@ -13,7 +13,7 @@ from helpers import ROOT, by_name, grade
 
 from autograder.authoring import build
 from autograder.authoring.mutants import load_mutants, write_mutant_submission
-from autograder.authoring.verify import defined_functions, function_of, verify_many
+from autograder.authoring.verify import CAUSE_TARGET, cause_share, defined_functions, function_of, verify_many
 from autograder.course import Course
 from autograder.grading import results as results_json
 
@@ -151,3 +151,12 @@ def test_verify_solution_full_starter_zero_every_mutant_caught(verified, assignm
     assert problems == {}
     for graded in verified[assignment_id][:2]:
         assert (graded.kind, results_json.validate(graded.results)) == (graded.kind, [])
+
+
+@pytest.mark.parametrize("assignment_id", Course(ROOT).ids())
+def test_the_feedback_explains_nearly_every_mutant(verified, assignment_id):
+    """The first failure a mutant's student reads names a likely cause for at least 90% of the mutants."""
+    graded = verified[assignment_id]
+    named, total = cause_share(graded)
+    silent = [g.name for g in graded if g.kind == "mutant" and g.first_failure() and not g.first_failure()[1]]
+    assert named >= CAUSE_TARGET * total, f"{named} of {total}; none for {silent}"

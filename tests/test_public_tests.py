@@ -101,7 +101,8 @@ def test_a4_public_tests_print_the_same_feedback_and_cause_as_the_grader(course,
 
 
 def test_no_test_module_without_cases_is_shipped(course):
-    """a4 records no public cases: its starter has no tests/test_public.py to show as skipped; a1's has one."""
+    """a4 records no public cases: its starter has no tests/test_public.py to show as skipped (cases.json stays: it
+    names the student's modules for the notebook's checks); a1's has one."""
     from autograder.authoring.build import recorded_case_files
 
     assert recorded_case_files(b'{"cases": []}') == {}

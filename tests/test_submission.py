@@ -4,6 +4,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from autograder.grading import results as results_json
+from autograder.grading.grader import grade_safely
 from autograder.grading.submission import locate, safe_zip_parts
 
 
@@ -46,3 +50,32 @@ def test_safe_zip_parts_refuses_each_unsafe_kind(tmp_path):
     parts = {e.filename: safe_zip_parts(e) for e in zipfile.ZipFile(upload).infolist()}
     assert parts == {"a/../../b.py": None, "/abs.py": None, "dir/": None, "win\\b.py": ("win", "b.py"),
                      "link.py": None}
+
+
+NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
+
+
+@pytest.mark.parametrize("upload", ["forward.ipynb", "a1_forward.ipynb", "a1_forward.zip"])
+def test_a_notebook_instead_of_the_code_scores_zero_and_names_the_file(course, tmp_path, upload):
+    """The student uploaded their notebook (alone, or zipped): nothing is graded, and they read what to upload."""
+    path = tmp_path / upload
+    if path.suffix == ".zip":
+        _zip(path, {"a1_forward/a1_forward.ipynb": NOTEBOOK, "a1_forward/tests/cases.json": "{}"})
+    else:
+        path.write_text(NOTEBOOK)
+    results = grade_safely(course, "a1_forward", path)
+    assert results_json.validate(results) == []
+    assert results["score"] == 0 and results["tests"] == [] and "extra_data" not in results  # no test, no worker
+    notebook = "a1_forward.ipynb" if path.suffix == ".zip" else upload
+    assert f"{notebook} is a Jupyter notebook, and the autograder grades forward.py only" in results["output"]
+    assert "Upload forward.py (the file you edit)" in results["output"]
+
+
+def test_a_notebook_beside_part_of_the_code_costs_only_the_missing_file(tmp_path):
+    """cnn.py is there, gpu_conv.py is not: cnn.py is graded, and the note says the notebook does not count."""
+    (tmp_path / "cnn.py").write_text("x = 1\n")
+    (tmp_path / "a3_cnn.ipynb").write_text(NOTEBOOK)
+    located = locate(tmp_path, ["cnn.py", "gpu_conv.py"])
+    assert located.files["cnn.py"] == tmp_path / "cnn.py" and located.files["gpu_conv.py"] is None
+    assert located.notes == ["gpu_conv.py was not found in your submission (a notebook is never graded: upload gpu_conv.py itself). The tests of the functions "
+                             "in gpu_conv.py score zero."]

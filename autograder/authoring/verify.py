@@ -23,6 +23,7 @@ from pathlib import Path
 
 from autograder import syntax
 from autograder.authoring.mutants import MutantError, load_mutants, write_mutant_submission
+from autograder.check import likely_cause
 from autograder.batch.runner import Runner, Zygotes, cores
 from autograder.code_names import affected_names, references
 from autograder.config import ConfigError, typo_hint
@@ -56,6 +57,12 @@ class Graded:
         results = self.results if results is None else results
         return [t for t in results.get("tests", []) if t.get("status") != "passed"]
 
+    def first_failure(self):
+        """``(test number, the likely cause its feedback names, or None)`` of the first test this submission
+        fails (under the first seed), or None when it fails none: what a student reads first."""
+        failed = self.failed_tests()
+        return (failed[0].get("number"), likely_cause(failed[0].get("output"))) if failed else None
+
     def failed_numbers(self):
         """``(failed under every seed, failed under some seed)``: sets of test numbers."""
         each = [{t.get("number") for t in self.failed_tests(r)} for r in self.runs.values()]
@@ -65,6 +72,17 @@ class Graded:
 def function_of(title):
     """The student function a test grades: its title starts with ``function:``."""
     return title.split(":", 1)[0].strip()
+
+
+#: the share of mutants whose first failure should name a likely cause (below it, verify shows the share in yellow)
+CAUSE_TARGET = 0.9
+
+
+def cause_share(graded):
+    """``(mutants whose first failure names a likely cause, mutants that fail a test)``."""
+    firsts = [g.first_failure() for g in graded if g.kind == "mutant"]
+    firsts = [first for first in firsts if first]
+    return sum(1 for _, cause in firsts if cause), len(firsts)
 
 
 def _problems(graded, results, max_score):

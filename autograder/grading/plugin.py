@@ -56,6 +56,15 @@ def _title(item):
     return doc[0].strip() if doc else item.name
 
 
+def _feedback_value(exc):
+    """The structured feedback a failure carries (the first of a group's), or None."""
+    if isinstance(exc, (Mismatch, StudentCodeError)):
+        return exc.feedback
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        return _feedback_value(exc.exceptions[0])
+    return None
+
+
 def feedback(exc, hide_inputs=False):
     """The text a student reads for a failed test: our own feedback rendered (without the inputs when
     the test hides them), anything else briefly."""
@@ -90,6 +99,7 @@ class GradingPlugin:
         self.outcomes, self.leaderboard_entries, self.examples = {}, [], {}
         self.leaderboard_values = {}
         self.scores = {}  # test name -> points it gave itself with set_score
+        self.causes = {}  # graded function -> (test number, visibility, cause): its first failure that named one
         self.running = None
 
     # -- fixtures the graded tests use -----------------------------------------------
@@ -184,13 +194,27 @@ class GradingPlugin:
 
         return counted
 
-    def _output(self, spec, exc):
+    def _output(self, spec, exc, function):
         """A failed test's output: its feedback (inputs hidden where the config says so), or @hide_errors'
         message alone; first, which building blocks it relies on fail their own tests."""
         if spec is not None and spec.hide_errors is not None:
             return spec.hide_errors
+        self._same_cause(spec, _feedback_value(exc), function, isinstance(exc, Mismatch))
         text = feedback(exc, spec is not None and spec.hide_inputs)
         return (self._prerequisites(spec) + text)[:MAX_OUTPUT]
+
+    def _same_cause(self, spec, value, function, wrong_answer):
+        """One bug, one explanation: a wrong answer that names no cause of its own, from a function whose earlier
+        test named one, gets that cause as "same cause as test N" (where that test is as visible as this one, so
+        no hidden feedback shows through). A crash explains itself and is left alone."""
+        if spec is None or value is None:
+            return
+        if value.diagnosis:
+            self.causes.setdefault(function, (spec.number, spec.visibility, value.diagnosis))
+            return
+        number, visibility, cause = self.causes.get(function, (None, None, None))
+        if wrong_answer and cause and visibility in ("visible", spec.visibility):
+            value.diagnosis = f"same cause as test {number}: {cause}"
 
     def _prerequisites(self, spec):
         lines = []
@@ -230,7 +254,7 @@ class GradingPlugin:
         elif report.when == "call" or (report.failed and previous is None):
             self.calls[item.name] = sorted(self.session.called)
             spec = self.config.test(item.name)
-            output = "" if report.passed else self._output(spec, call.excinfo.value)
+            output = "" if report.passed else self._output(spec, call.excinfo.value, _title(item).split(":")[0])
             score = getattr(item.obj, "__score__", self.scores.get(item.name))
             self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output,
                                                score=None if score is None else float(score))

@@ -10,7 +10,7 @@ import inspect
 import time
 
 from autograder import protocol
-from autograder.check import Feedback, describe
+from autograder.check import LIKELY_CAUSE, Feedback, describe
 from autograder.protocol import INPUT_INDEPENDENT, Answer, ErrorKind, Op
 from autograder.sandbox import Worker, WorkerFailure
 
@@ -225,8 +225,9 @@ class Session:
         if kind == ErrorKind.UNGRADABLE:
             return (f"{target}: returned {text}, which cannot be graded; return numpy arrays, numbers, "
                     f"tensors, or lists/tuples of them, as the handout says")
-        if kind == ErrorKind.FORBIDDEN:
-            return f"{target}: uses a forbidden API: {text}"
+        if kind == ErrorKind.FORBIDDEN:  # "<what> is not allowed in this assignment: <why>"
+            what, _, why = text.partition(": ")
+            return f"{target}: uses a forbidden API: {what}" + (f"\n{LIKELY_CAUSE}{why}" if why else "")
         return f"{target} raised {kind}: {text}\n{trace}"
 
     def mutated_inputs(self):

@@ -21,6 +21,11 @@ class SubmissionError(ValueError):
     """The upload itself cannot be read (not the same as a missing file, which costs only its tests)."""
 
 
+class NotebookInstead(SubmissionError):
+    """A notebook was uploaded where the configured ``.py`` files were expected: nothing is graded, and the
+    student is told which files to upload (the notebook imports them; it does not hold their code)."""
+
+
 @dataclass
 class Located:
     files: dict                                  # file name -> Path, or None when missing
@@ -114,6 +119,11 @@ def locate(upload, wanted):
         zips = [p for _, p in candidates if p.suffix == ".zip"]
         if not any(p.name in wanted for _, p in candidates) and len(zips) == 1 and temp is None:
             return locate(zips[0], wanted)
+    notebooks = sorted(p.name for _, p in candidates if p.suffix == ".ipynb")
+    if notebooks and not any(p.suffix == ".py" for _, p in candidates):  # the notebook instead of the code
+        if temp is not None:
+            temp.cleanup()
+        raise NotebookInstead(notebook_message(notebooks, wanted))
     located = Located({}, [], temp)
     if temp is not None and skipped:
         located.notes.append(f"{upload.name}: could not unpack {', '.join(skipped[:5])} (encrypted or damaged?)")
@@ -127,6 +137,8 @@ def locate(upload, wanted):
                 difflib.get_close_matches(name, others, n=1, cutoff=0.6)
             if close:
                 hint += f" (rename {close[0]} to {name} and submit again)"
+            elif notebooks:
+                hint += f" (a notebook is never graded: upload {name} itself)"
             located.notes.append(f"{name} was not found in your submission{hint}. The tests of the functions in "
                                  f"{name} score zero.")
             continue
@@ -139,3 +151,11 @@ def locate(upload, wanted):
             located.notes.append(f"your submission has {len(matches)} files named {name}; graded {relative}.")
     return located
 
+
+def notebook_message(notebooks, wanted):
+    """What a student who uploaded their notebook reads: which files to upload instead, and why."""
+    files = " and ".join(wanted)
+    return (f"{' and '.join(notebooks)} {'is a Jupyter notebook' if len(notebooks) == 1 else 'are Jupyter notebooks'}"
+            f", and the autograder grades {files} only. The notebook imports your code from {files}; it does not "
+            f"hold it. Upload {files} (the file{'s' if len(wanted) > 1 else ''} you edit) and submit again. "
+            "Nothing was graded: score 0.")

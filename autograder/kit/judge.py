@@ -14,16 +14,12 @@ import copy
 import numpy as np
 
 from autograder.check import Check, Feedback, describe
-from autograder.diagnosis import Diagnoser, modified_arguments
+from autograder.diagnosis import Diagnoser, batch_sizes, crash_relation, modified_arguments
 from autograder.grading.student import StudentCodeError, _named_inputs
 
-
-def batch_sizes(inputs):
-    """(m, d): rows and columns of the first 2-D (or larger) array input, the factors a batch mean brings."""
-    for value in inputs.values():
-        if isinstance(value, np.ndarray) and value.ndim >= 2:
-            return value.shape[0], value.shape[1]
-    return None, None
+#: why an argument changes under the caller: the one way it can
+IN_PLACE = ("an in-place operation (x -= ..., x[...] = ..., np.maximum(x, 0, out=x)) writes into the caller's array; "
+            "compute a new one instead (W = W - lr * dW, not W -= lr * dW)")
 
 
 def expected_shape(expected):
@@ -51,15 +47,18 @@ def call(student, check, function, *args, expected=None, names=None, **kwargs):
                 pass
         old = exc.feedback
         raise StudentCodeError(exc.brief, raised=exc.raised, feedback=Feedback(
-            old.function, old.problem, [*old.details, *details], old.inputs, check.formula, None, (),
-            check.hide_inputs)) from None
+            old.function, old.problem, [*old.details, *details], old.inputs, check.formula,
+            crash_relation(exc.raised, exc.brief), (), check.hide_inputs)) from None
     if student.mutated:
-        names = names or list(check.inputs)
-        which = [names[int(i)] if i.isdigit() and int(i) < len(names) else i for i in student.mutated]
-        check.fail(f"modified its argument{'s' if len(which) > 1 else ''} {' and '.join(which)} in place; "
-                   "functions must return new arrays and leave their arguments unchanged (write W = W - ..., "
-                   "not W -= ...)")
+        modified_in_place(check, student.mutated, names or list(check.inputs))
     return got
+
+
+def modified_in_place(check, mutated, names=()):
+    """Fail ``check``: the student's code changed the arguments ``mutated`` (names, or positions in ``names``)."""
+    which = [names[int(i)] if i.isdigit() and int(i) < len(names) else i for i in mutated]
+    check.fail(f"modified its argument{'s' if len(which) > 1 else ''} {' and '.join(which)} in place; functions "
+               "must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
 
 
 def judge(student, reference, function, *args, formula=None, rtol=None, atol=None, torch_judge=None,
@@ -101,18 +100,22 @@ def compare(check, got, expected, what=None, candidates=(), m=None):
         check.diagnose = previous
 
 
-def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False):
+def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False,
+                 rejects=None):
     """Grade a call that must raise ``error`` (a type name), e.g. for hyperparameters that make no sense.
 
     ``why`` finishes the sentence "should raise ValueError ..." in the feedback, and ``inputs``
     names the arguments shown to the student (positional ``arg0, arg1, ...`` when omitted).
+    ``rejects`` names the one condition these arguments break (``"F > W + 2P"``): where the code
+    does not raise ``error``, no check of it ran, and the feedback says so.
     """
     shown = inputs if inputs is not None else {f"arg{i}": a for i, a in enumerate(args)}
     check = Check(function, shown, rule, hide_inputs=hide_inputs)
+    cause = rejects and f"no check rejects {rejects}: test it before computing anything and raise {error}"
     try:
         got = student.call(function, *args)
     except StudentCodeError as exc:
         if exc.raised == error:
             return
-        check.fail(f"should raise {error} {why}, but it failed differently", exc.brief)
-    check.fail(f"should raise {error} {why}, but it returned a value instead", f"got: {describe(got)}")
+        check.fail(f"should raise {error} {why}, but it failed differently", exc.brief, cause)
+    check.fail(f"should raise {error} {why}, but it returned a value instead", f"got: {describe(got)}", cause)

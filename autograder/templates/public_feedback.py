@@ -32,13 +32,13 @@ def crash(function, exc, inputs=None, details=(), diagnosis=None):
 
 def answer(function, call, inputs=None, details=(), explain=None):
     """``call()``'s result; where your code raises, the test fails with :func:`crash`'s feedback (and the
-    likely cause ``explain(message)`` names, where given)."""
+    likely cause ``explain(exception)`` names, where given)."""
     try:
         return call()
     except NotImplementedError:
         problem = f"{function}: not implemented yet"
     except Exception as exc:  # noqa: BLE001 - your code's error becomes feedback, as in the autograder
-        problem = crash(function, exc, inputs, details, explain and explain(str(exc)))
+        problem = crash(function, exc, inputs, details, explain and explain(exc))
     fail(problem)  # outside the except block, which would chain the tracebacks
 
 

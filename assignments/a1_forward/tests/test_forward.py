@@ -83,7 +83,9 @@ def test_tanh_extreme_inputs(student, reference, z):
 @given(z=nst.any_arrays(st.one_of(nst.floats(), st.sampled_from([0.0, -0.0]))))
 def test_relu_matches_reference(student, reference, z):
     """relu: max(0, z) matches the reference and torch.relu, zeros included"""
-    judge(student, reference, "relu", z, formula="ReLU(z) = max(0, z)", torch_judge=torch_of(torch.relu))
+    judge(student, reference, "relu", z, formula="ReLU(z) = max(0, z)", torch_judge=torch_of(torch.relu),
+          candidates=[(lambda: np.where(z > 0, z, 0.01 * z), "a leaky ReLU (0.01·z for z < 0); ReLU is 0 for every "
+                                                             "negative z: max(0, z)")])
 
 
 @given(z=nst.matrices())
@@ -98,6 +100,17 @@ def test_softmax_extreme_inputs(student, reference, z):
     """softmax: finite rows summing to 1 for extreme logits (e.g. a row [1000, 1000])"""
     judge(student, reference, "softmax", z, formula=SOFTMAX + " (shift each row by its max first)",
           torch_judge=torch_of(lambda t: torch.softmax(t, dim=-1)))
+
+
+def mlp_bugs(reference, x, weights, biases, activation, output_activation):
+    """What common bugs make of mlp_forward's (zs, activations): known wrong answers for the feedback."""
+    zs, activations = reference.mlp_forward(x, weights, biases, activation, output_activation)
+    last = getattr(reference, activation)(zs[-1])
+    return [((list(activations[1:]), activations), "zs holds the activations a^l = f(z^l); zs[l] is the "
+                                                   "pre-activation z^l = a^(l−1) W^l + b^l, before f"),
+            ((zs, [*activations[:-1], last]), f"the last layer applies the hidden activation {activation!r}; it must "
+                                              f"apply output_activation ({output_activation!r}): a^L = "
+                                              f"{output_activation}(z^L)")]
 
 
 def _torch_mlp(x, weights, biases, activation, output_activation):
@@ -117,7 +130,7 @@ def test_mlp_forward_matches_reference(student, reference, net, activation):
     """mlp_forward: every z^l and a^l of a random network (depth 1–4) matches the reference and torch"""
     args = (net["x"], net["weights"], net["biases"], activation, "identity")
     judge(student, reference, "mlp_forward", *args, formula="z^l = a^(l−1) W^l + b^l,  a^l = f(z^l),  a^0 = x",
-          torch_judge=_torch_mlp, outputs=MLP_OUTPUTS)
+          torch_judge=_torch_mlp, outputs=MLP_OUTPUTS, candidates=mlp_bugs(reference, *args))
 
 
 @given(net=nst.networks(), activation=st.sampled_from(["sigmoid", "tanh", "relu"]),
@@ -126,7 +139,7 @@ def test_mlp_forward_output_activations(student, reference, net, activation, out
     """mlp_forward: the last layer uses output_activation (identity, sigmoid, softmax), hidden ones activation"""
     args = (net["x"], net["weights"], net["biases"], activation, output_activation)
     judge(student, reference, "mlp_forward", *args, formula="a^L = output_activation(z^L)",
-          torch_judge=_torch_mlp, outputs=MLP_OUTPUTS)
+          torch_judge=_torch_mlp, outputs=MLP_OUTPUTS, candidates=mlp_bugs(reference, *args))
 
 
 @given(dims=nst.dims(), data=st.data())

@@ -20,7 +20,7 @@ from autograder.diagnosis import close
 from autograder.grading.student import StudentCodeError
 from autograder.kit import strategies as nst
 from autograder.kit.gradcheck import match_numeric, numeric_check, numeric_gradient
-from autograder.kit.judge import call, compare, judge, judge_raises
+from autograder.kit.judge import call, compare, judge, judge_raises, modified_in_place
 
 # The tensors here are tiny: torch's thread pool only adds overhead (10x on a busy 2-core machine).
 torch.set_num_threads(1)
@@ -222,30 +222,48 @@ def _output_of(reference, output_activation, z):
 # ---------------------------------------------------------------------------------------
 
 
+def of_activation(z, name, form, derivative):
+    """The derivative written for the activation a = f(z) (σ′ = a(1 − a), tanh′ = 1 − a²), applied to z itself."""
+    return [(lambda: derivative(z), f"{name}′ computed as {form}: that form takes the activation a = {name}(z), not "
+                                    f"z; compute a = {name}(z) first")]
+
+
+SIGMOID_OF_A = ("σ", "z(1 − z)", lambda a: a * (1 - a))
+TANH_OF_A = ("tanh", "1 − z²", lambda a: 1 - a * a)
+
+
+#: a row on both sides of 0, so a wrong formula shows as more than one wrong number (z = [0.0] alone shows little)
+BOTH_SIDES = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
+
+
+@example(z=BOTH_SIDES)
 @given(z=nst.any_arrays())
 def test_sigmoid_prime_matches_autograd(student, reference, z):
     """sigmoid_prime: σ′(z) matches the reference and torch autograd of σ on random arrays"""
-    judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME, torch_judge=_autograd_prime(torch.sigmoid))
+    judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME, torch_judge=_autograd_prime(torch.sigmoid),
+          candidates=of_activation(z, *SIGMOID_OF_A))
 
 
 @given(z=nst.any_arrays(nst.extreme_floats()))
 def test_sigmoid_prime_extreme_inputs(student, reference, z):
     """sigmoid_prime: finite and correct for large |z| (±40, ±1000, ±1e300: σ′ goes to 0, not NaN)"""
     judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME + "  (use the given, overflow-free sigmoid)",
-          torch_judge=_autograd_prime(torch.sigmoid))
+          torch_judge=_autograd_prime(torch.sigmoid), candidates=of_activation(z, *SIGMOID_OF_A))
 
 
+@example(z=BOTH_SIDES)
 @given(z=nst.any_arrays())
 def test_tanh_prime_matches_autograd(student, reference, z):
     """tanh_prime: 1 − tanh(z)² matches the reference and torch autograd of tanh on random arrays"""
-    judge(student, reference, "tanh_prime", z, formula=TANH_PRIME, torch_judge=_autograd_prime(torch.tanh))
+    judge(student, reference, "tanh_prime", z, formula=TANH_PRIME, torch_judge=_autograd_prime(torch.tanh),
+          candidates=of_activation(z, *TANH_OF_A))
 
 
 @given(z=nst.any_arrays(nst.extreme_floats()))
 def test_tanh_prime_extreme_inputs(student, reference, z):
     """tanh_prime: finite and correct for large |z| (±40, ±1000, ±1e300: tanh′ goes to 0)"""
     judge(student, reference, "tanh_prime", z, formula=TANH_PRIME + "  (use the given, overflow-free tanh)",
-          torch_judge=_autograd_prime(torch.tanh))
+          torch_judge=_autograd_prime(torch.tanh), candidates=of_activation(z, *TANH_OF_A))
 
 
 @given(z=nst.any_arrays(nst.floats().filter(lambda v: v != 0.0)))
@@ -406,6 +424,7 @@ def test_output_delta_rejects_unsupported_pairs(student, reference, pair, z_L):
         reference.output_delta(z_L.copy(), y_hat.copy(), y.copy(), loss, output_activation)
     judge_raises(student, "output_delta", z_L, y_hat, y, loss, output_activation, inputs=inputs,
                  why=f"for the unsupported pair output_activation={output_activation!r}, loss={loss!r}",
+                 rejects=f"the pair ({output_activation!r}, {loss!r})",
                  rule=f"supported (output_activation, loss) pairs: {supported}; anything else must raise "
                       "ValueError, so that a typo or a mismatched loss cannot train silently")
 
@@ -433,8 +452,9 @@ def _compare_deltas(check, reference, got, expected, zs, weights, activation):
                    f"the shapes you returned: [{shapes}]")
     if L > 1 and not all(close(g, e) for g, e in zip(got, expected)) and \
             all(close(g, e) for g, e in zip(got, expected[::-1])):
-        check.fail(f"returned the errors last layer first, [δ^{L}, …, δ^1]; return them first layer first, "
-                   f"[δ^1, …, δ^{L}], so that deltas[i] has the shape of zs[i]")
+        check.fail(f"returned the errors last layer first, [δ^{L}, …, δ^1]",
+                   diagnosis=f"the list is built in the order the recursion runs (from δ^{L} back); return it first "
+                             f"layer first, [δ^1, …, δ^{L}], so that deltas[i] has the shape of zs[i]")
     prime = {"sigmoid": reference.sigmoid_prime, "tanh": reference.tanh_prime, "relu": reference.relu_prime}[activation]
     f = {"sigmoid": reference.sigmoid, "tanh": reference.tanh, "relu": reference.relu}[activation]
     for l in range(L, 0, -1):  # the order backpropagation computes them in
@@ -609,11 +629,8 @@ def test_sgd_step_leaves_arguments_unchanged(student, reference, args):
     inputs = dict(zip(SGD_NAMES, args))
     check = Explained("sgd_step", inputs, SGD)
     student.call("sgd_step", *args)
-    mutated = [SGD_NAMES[int(i)] if i.isdigit() and int(i) < len(SGD_NAMES) else i for i in student.mutated]
-    if mutated:
-        check.fail(f"modified {' and '.join(mutated)} in place",
-                   "W -= lr * dW (or W[...] = ...) writes into the caller's array, so the caller's old weights are "
-                   "gone; build new arrays instead: new_W = W - lr * dW, and return new lists")
+    if student.mutated:
+        modified_in_place(check, student.mutated, SGD_NAMES)
 
 
 # ---------------------------------------------------------------------------------------
@@ -714,15 +731,14 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
     if not isinstance(losses, (list, tuple)):
         check.fail(f"losses should be a list of {steps} floats, got {describe(losses)}")
     if len(losses) != steps:
+        cause, hint = None, "record one loss per minibatch, before its SGD step"
         if m % batch_size and len(losses) == epochs * (m // batch_size):
-            hint = (f"the last, shorter minibatch of {m % batch_size} row(s) is skipped; keep it: "
-                    f"range(0, m, batch_size) with x[start:start + batch_size]")
+            cause = (f"the last, shorter minibatch of {m % batch_size} row(s) is skipped; keep it: "
+                     f"range(0, m, batch_size) with x[start:start + batch_size]")
         elif len(losses) == epochs and len(batches) > 1:
-            hint = "one step per epoch: take one SGD step (and record one loss) per minibatch of batch_size rows"
-        else:
-            hint = "record one loss per minibatch, before its SGD step"
+            cause = "one step per epoch: take one SGD step (and record one loss) per minibatch of batch_size rows"
         check.fail(f"returned {len(losses)} losses; expected epochs · ⌈m / batch_size⌉ = {epochs} · {len(batches)} "
-                   f"= {steps}", hint)
+                   f"= {steps}", "" if cause else hint, cause)
     after = None
     for k, (g, e) in enumerate(zip(losses, expected[2])):
         epoch, batch = divmod(k, len(batches))
@@ -733,8 +749,9 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
         if not close(g, e) and after is None:
             after = _losses_after_steps(reference, *copy.deepcopy(args))
         if after is not None and close(g, after[k]) and not close(after[k], e):
-            check.fail(f"{what} is the minibatch loss AFTER step {k}; record it BEFORE the step (from the forward "
-                       "pass that the gradients come from)", f"expected {number(e)}, got {number(g)}")
+            check.fail(f"wrong value in {what}", f"expected {number(e)}, got {number(g)}",
+                       f"it is the minibatch loss AFTER step {k}; record it BEFORE the step (from the forward pass "
+                       "that the gradients come from)")
         if isinstance(g, (float, np.floating)) and math.isfinite(g) and not close(g, e):
             check.fail(f"wrong value in {what}", f"expected {number(e)}, got {number(g)}")
         check.matches(g, e, what)

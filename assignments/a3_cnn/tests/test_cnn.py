@@ -108,12 +108,14 @@ def test_conv_output_shape_matches_torch(student, reference, H, W, S, P, K, data
               (shape_variant(H, W, F_, S, P, K, rounding=math.ceil),
                "the division is rounded up; H_out = ⌊(H − F + 2P) / S⌋ + 1 rounds it down, as torch does"),
               (shape_variant(H, W, F_, S, P, K, sides=1),
-               "the padding is counted once; P zeros go on both sides, so the padded size is H + 2P")])
+               "the padding is counted once; P zeros go on both sides, so the padded size is H + 2P"),
+              (shape_variant(H, W, F_, S, P, K, plus=0),
+               "the + 1 is missing: ⌊(H − F + 2P) / S⌋ counts the steps between windows; the first window adds 1")])
 
 
-def shape_variant(H, W, F_, S, P, K, rounding=math.floor, sides=2):
-    """conv_output_shape as two common bugs compute it (for the likely-cause line)."""
-    return (int(rounding((H - F_ + sides * P) / S)) + 1, int(rounding((W - F_ + sides * P) / S)) + 1, K)
+def shape_variant(H, W, F_, S, P, K, rounding=math.floor, sides=2, plus=1):
+    """conv_output_shape as common bugs compute it (for the likely-cause line)."""
+    return (int(rounding((H - F_ + sides * P) / S)) + plus, int(rounding((W - F_ + sides * P) / S)) + plus, K)
 
 
 INVALID = ["F < 1", "S < 1", "P < 0", "K < 1", "F > H + 2P", "F > W + 2P"]
@@ -140,7 +142,7 @@ def test_conv_output_shape_rejects_invalid(student, H, W, S, P, K, broken, data)
         F_ = data.draw(st.integers(W + 2 * P + 1, H + 2 * P), label="F")
     args = (H, W, F_, S, P, K)
     judge_raises(student, "conv_output_shape", *args, why="for these invalid hyperparameters",
-                 inputs=dict(zip("H W F S P K".split(), args)),
+                 inputs=dict(zip("H W F S P K".split(), args)), rejects=broken,
                  rule=f"invalid because {broken}: raise ValueError when F < 1, S < 1, P < 0, K < 1, "
                       "F > H + 2P or F > W + 2P")
 
@@ -171,7 +173,17 @@ def test_conv_forward_matches_reference(student, reference, layer):
                        "the bias is never added: out[n, k, i, j] = b[k] + Σ ..., one b[k] per filter"),
                       (lambda: reference.conv_forward(x, w[..., ::-1, ::-1], b, **options),
                        "the kernel is flipped: that is convolution in the maths sense; a conv layer computes a "
-                       "cross-correlation (as torch does): w[k, c, u, v] multiplies x_pad[n, c, i·S + u, j·S + v]")])
+                       "cross-correlation (as torch does): w[k, c, u, v] multiplies x_pad[n, c, i·S + u, j·S + v]"),
+                      *_one_sided_padding(reference, x, w, b, **options)])
+
+
+def _one_sided_padding(reference, x, w, b, stride, pad):
+    """conv_forward with all 2P padding zeros before the image, or all after it (for the likely-cause line)."""
+    message = (f"the padding is all on one side; P = {pad} zeros go on each side of the image: "
+               "np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))")
+    return [(lambda before=before: reference.conv_forward(
+                np.pad(x, ((0, 0), (0, 0), *[(2 * pad, 0) if before else (0, 2 * pad)] * 2)), w, b, stride=stride),
+             message) for before in (True, False)] if pad else []
 
 
 @given(layer=conv_layers(with_dout=True))
@@ -214,7 +226,14 @@ def torch_pool_backward(pool):
 def test_max_pool_forward_matches_reference(student, reference, layer):
     """max_pool_forward: matches the reference and torch's max_pool2d (overlapping windows, stride larger than the window)"""
     judge(student, reference, "max_pool_forward", layer["x"], layer["size"], layer["stride"], formula=MAX_POOL,
-          torch_judge=torch_pool(F.max_pool2d))
+          torch_judge=torch_pool(F.max_pool2d), candidates=_stride_ignored(reference.max_pool_forward, layer))
+
+
+def _stride_ignored(pool, layer):
+    """A pooling forward pass whose windows step by size instead of stride (for the likely-cause line)."""
+    x, size, stride = layer["x"], layer["size"], layer["stride"]
+    return [(lambda: pool(x, size, size), f"the windows step by size = {size}, not by stride = {stride}: window "
+                                          "(i, j) starts at row i·stride, column j·stride")] if size != stride else []
 
 
 POOL_INVALID = ["size < 1", "stride < 1", "size > H", "size > W"]
@@ -239,7 +258,8 @@ def test_max_pool_forward_rejects_invalid(student, layer, broken, data):
     x = layer["x"]
     size, stride = _invalid_pool(x.shape[2], x.shape[3], layer["size"], layer["stride"], broken, data)
     judge_raises(student, "max_pool_forward", x, size, stride, why="for these invalid hyperparameters",
-                 inputs={"x": x, "size": size, "stride": stride}, rule=f"invalid because {broken}: {POOL_RULE}")
+                 inputs={"x": x, "size": size, "stride": stride}, rule=f"invalid because {broken}: {POOL_RULE}",
+                 rejects=broken)
 
 
 @given(layer=pool_layers(with_dout=True))
@@ -294,7 +314,8 @@ def test_avg_pool_forward_matches_reference(student, reference, layer):
     judge(student, reference, "avg_pool_forward", x, size, stride, formula=AVG_POOL,
           torch_judge=torch_pool(F.avg_pool2d), candidates=[
               (lambda: reference.avg_pool_forward(x, size, stride) * size,
-               f"each window's sum is divided by size = {size}; a window holds size² = {size * size} inputs")])
+               f"each window's sum is divided by size = {size}; a window holds size² = {size * size} inputs"),
+              *_stride_ignored(reference.avg_pool_forward, layer)])
 
 
 @given(layer=pool_layers(), broken=st.sampled_from(POOL_INVALID), data=st.data())
@@ -303,7 +324,8 @@ def test_avg_pool_forward_rejects_invalid(student, layer, broken, data):
     x = layer["x"]
     size, stride = _invalid_pool(x.shape[2], x.shape[3], layer["size"], layer["stride"], broken, data)
     judge_raises(student, "avg_pool_forward", x, size, stride, why="for these invalid hyperparameters",
-                 inputs={"x": x, "size": size, "stride": stride}, rule=f"invalid because {broken}: {POOL_RULE}")
+                 inputs={"x": x, "size": size, "stride": stride}, rule=f"invalid because {broken}: {POOL_RULE}",
+                 rejects=broken)
 
 
 @given(layer=pool_layers(with_dout=True))
@@ -334,8 +356,11 @@ def test_fc_as_conv_matches_fc_layer(student, reference, dims, data):
     b = data.draw(nst.dense_arrays((D,)), label="b")
     x = data.draw(nst.dense_arrays((N, C, H, W_in)), label="x")
     formula = "filter d = column d of W laid out as a (C, H, W) volume in the order x.reshape(N, −1) flattens it"
+    hwc = (lambda: (W.T.reshape(D, H, W_in, C).transpose(0, 3, 1, 2), b),
+           "each filter is laid out in (H, W, C) order, the slides' HWC; x.reshape(N, −1) flattens an NCHW batch in "
+           "(C, H, W) order, so filter d is W[:, d].reshape(C, H, W)")
     w_conv, b_conv = judge(student, reference, "fc_as_conv", W, b, (C, H, W_in), formula=formula,
-                           outputs=("w_conv", "b_conv"))
+                           outputs=("w_conv", "b_conv"), candidates=[hwc] if C > 1 else [])
     fc = (x.reshape(N, -1) @ W + b).reshape(N, D, 1, 1)
     conv = F.conv2d(t(x), t(w_conv), t(b_conv)).numpy()
     Check("fc_as_conv", {"W": W, "b": b, "in_shape": (C, H, W_in), "x": x}, formula).matches(

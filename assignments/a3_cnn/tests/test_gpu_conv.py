@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 
 from autograder.check import Check, Mismatch
 from autograder.config import load_config
+from autograder.diagnosis import Diagnoser
 from autograder.grading.student import StudentCodeAbort, StudentCodeError
 from autograder.kit import cuda
 from autograder.kit import strategies as nst
+from autograder.kit.judge import modified_in_place
 from autograder.kit.static import forbidden_uses
 
 ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent
@@ -83,9 +85,11 @@ def tolerances(x, weight, bias, stride, padding, dout=None):
     return atol
 
 
-def compare(function, inputs, got, expected, atol, what, formula=IM2COL):
-    """Shape, dtype, device, then |got − expected| ≤ atol."""
-    Check(function, inputs, formula, rtol=0.0, atol=max(atol, 1e-300)).matches(got, expected, what=what)
+def compare(function, inputs, got, expected, atol, what, formula=IM2COL, candidates=()):
+    """Shape, dtype, device, then |got − expected| ≤ atol; a known bug's answer (``candidates``) or a generic
+    relation (a dtype promoted, a factor) is named as the likely cause."""
+    Check(function, inputs, formula, rtol=0.0, atol=max(atol, 1e-300), diagnose=Diagnoser(inputs, candidates)).matches(
+        got, expected, what=what)
 
 
 # ---------------------------------------------------------------------------------------
@@ -143,17 +147,23 @@ def torch_forward_backward(layer, wrt):
     return out.detach(), list(grads)
 
 
-def check_grads(function, inputs, grads, expected, wrt, atol, formula=BACKWARD):
+def check_grads(function, inputs, grads, expected, wrt, atol, formula=BACKWARD, one_sample=None):
+    """The gradients of ``wrt`` against torch's; ``one_sample(n)``, where given, is torch's gradients with
+    sample n of the batch alone (what a dw that misses the sum over the batch holds)."""
     names = {0: ("dx", "x"), 1: ("dw", "weight"), 2: ("db", "bias")}
     if not isinstance(grads, (list, tuple)) or len(grads) != len(wrt):
         Check(function, inputs, formula).fail(f"backward gave {grads!r} instead of one gradient per input")
-    for index, got, want in zip(wrt, grads, expected):
+    for i, (index, got, want) in enumerate(zip(wrt, grads, expected)):
         short, name = names[index]
         if got is None:
             Check(function, inputs, formula).fail(
-                f"the gradient of {name} ({short}) is None: backward must return it (it returned None in its place)")
+                f"the gradient of {name} ({short}) is None", diagnosis=f"backward returns None in {short}'s place; "
+                f"return {short} whenever {name} is given (None only for an input that is None)")
+        batch = len(inputs["x"]) if one_sample and index else 0
+        samples = [(lambda n=n: one_sample(n)[i], f"{short} is sample {n}'s gradient alone; it sums over all {batch} "
+                                                  "samples of the batch (Σ_n)") for n in (0, batch - 1)]
         compare(function, inputs, got, want, atol[short], f"{short} (∂L/∂{name}, compared with torch autograd)",
-                formula)
+                formula, samples if batch > 1 else ())
 
 
 # ---------------------------------------------------------------------------------------
@@ -171,8 +181,8 @@ def test_conv2d_no_forbidden_api(student, student_sources):
     found = forbidden_uses(student_sources.get("gpu_conv.py", ""), forbidden.names, "gpu_conv.py")
     if found:
         lines = "\n".join(f"  gpu_conv.py line {line}: {what}" for line, what in found)
-        raise Mismatch(f"conv2d: gpu_conv.py uses what this assignment does not allow:\n{lines}\n"
-                       f"why: {forbidden.reason}")
+        Check("conv2d").fail("gpu_conv.py uses what this assignment does not allow:", lines,
+                             f"{', '.join(sorted({what for _, what in found}))}: {forbidden.reason}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -186,7 +196,7 @@ def test_conv2d_float64_matches_torch(student, layer):
     t = tensors(layer, torch.float64)
     got = student.call("conv2d", t["x"], t["weight"], t["bias"], stride=t["stride"], padding=t["padding"])
     if student.mutated:
-        Check("conv2d", shown(t)).fail(f"modified its argument(s) {', '.join(student.mutated)} in place")
+        modified_in_place(Check("conv2d", shown(t)), student.mutated, list(shown(t)))
     expected = F.conv2d(t["x"], t["weight"], t["bias"], stride=t["stride"], padding=t["padding"])
     atol = tolerances(t["x"], t["weight"], t["bias"], t["stride"], t["padding"])
     compare("conv2d", shown(t), got, expected, atol["out"], "the result (compared with F.conv2d)")
@@ -218,7 +228,11 @@ def _function_backward(student, layer, dtype):
     atol = tolerances(t["x"], t["weight"], t["bias"], t["stride"], t["padding"], t["dout"])
     inputs = {**shown(t), "dout": t["dout"]}
     compare("Conv2dFunction", inputs, out, expected, atol["out"], "the forward result (compared with F.conv2d)")
-    check_grads("Conv2dFunction", inputs, grads, expected_grads, wrt, atol)
+
+    def one_sample(n):
+        return torch_forward_backward({**t, "x": t["x"][n:n + 1], "dout": t["dout"][n:n + 1]}, wrt)[1]
+
+    check_grads("Conv2dFunction", inputs, grads, expected_grads, wrt, atol, one_sample=one_sample)
 
 
 @given(layer=conv2d_layers())
@@ -303,8 +317,10 @@ def test_Conv2d_module_matches_nn_Conv2d(student, layer):
     wanted = {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
     have = {k: tuple(v.shape) for k, v in fresh.items()} if isinstance(fresh, dict) else fresh
     if have != wanted:
+        swapped = isinstance(have, dict) and have.get("weight") == (C, K, FH, FW) != wanted["weight"]
         check.fail("its state_dict should have nn.Conv2d's parameters (names and shapes)",
-                   f"expected {wanted}\ngot {have}")
+                   f"expected {wanted}\ngot {have}", "weight is (in_channels, out_channels, FH, FW); nn.Conv2d's is "
+                   "(out_channels, in_channels, FH, FW)" if swapped else None)
     try:
         nn.Conv2d(C, K, (FH, FW), **options).load_state_dict(fresh)
     except RuntimeError as exc:

@@ -20,7 +20,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _nnhw_cases import extra_arguments, resolve, run  # noqa: E402
 from _nnhw_check import Check, same_arguments  # noqa: E402
-from _nnhw_diagnosis import Diagnoser  # noqa: E402
+from _nnhw_diagnosis import Diagnoser, batch_sizes, crash_relation  # noqa: E402
 from _nnhw_feedback import answer, fail, feedback_only  # noqa: E402
 from _nnhw_protocol import from_json_data  # noqa: E402
 
@@ -75,13 +75,6 @@ def shape_of(expected):
     return f"{expected.dtype} array of shape {expected.shape}" if hasattr(expected, "shape") else type(expected).__name__
 
 
-def batch_sizes(inputs):
-    for value in inputs.values():
-        if getattr(value, "ndim", 0) >= 2:
-            return value.shape[0], value.shape[1]
-    return None, None
-
-
 #: symbols of the cases' names and what a test id spells them as
 ASCII = {"→": "->", "←": "<-", "×": "x", "−": "-", "–": "-", "—": "-", "…": "...", "≤": "<=", "≥": ">=", "·": "*"}
 
@@ -104,7 +97,8 @@ def test_recorded_case(case):
     shown = copy.deepcopy(inputs)
     check = Check(name, shown, diagnose=Diagnoser(shown, (), *batch_sizes(shown)),
                   outputs=RECORDED.get("outputs", {}).get(name))
-    got = answer(name, lambda: run(find, given), shown, ["expected: " + shape_of(case["expected"])])
+    got = answer(name, lambda: run(find, given), shown, ["expected: " + shape_of(case["expected"])],
+                 explain=lambda exc: crash_relation(type(exc).__name__, str(exc)))
     changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
     changed += [key for key, value in extra_arguments(given).items()
                 if not same_arguments(extra_arguments(case)[key], value)]

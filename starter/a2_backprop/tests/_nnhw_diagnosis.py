@@ -10,6 +10,8 @@ mutation), and when no second generic relation explains the same difference.
 Standalone (numpy only): the engine passes ``reference`` calls in as plain callables.
 """
 
+import re
+
 import numpy as np
 
 TIGHT_RTOL = 1e-6
@@ -49,7 +51,9 @@ def at(value, path):
 
 
 def shape_relation(got, expected):
-    """Transposed, permuted, off by one, or one axis reduced away."""
+    """Transposed, permuted, or one axis reduced away. An axis one longer or shorter is no evidence by itself:
+    a wrong + 1, a ⌈·⌉, a stride, a crop or a broadcast without keepdims all do that; tests name those causes
+    with candidates, which know the formula."""
     gs, es = got.shape, expected.shape
     if len(gs) == len(es) == 2 and gs == es[::-1] and gs != es:
         return (f"the result is transposed: shape {gs} instead of {es}; check the order of a matrix product "
@@ -60,21 +64,26 @@ def shape_relation(got, expected):
             return (f"axes {differ[0]} and {differ[1]} are swapped: shape {gs} instead of {es} (a transpose, "
                     "or a reshape where a transpose was meant)")
         return f"the axes are in the wrong order: shape {gs} instead of {es} (a transpose or a reshape)"
-    if len(gs) == len(es) and gs != es:
-        off = [i for i, (g, e) in enumerate(zip(gs, es)) if g != e]
-        if all(abs(gs[i] - es[i]) == 1 for i in off):
-            sign = "larger" if gs[off[0]] > es[off[0]] else "smaller"
-            if all((gs[i] > es[i]) == (sign == "larger") for i in off):
-                which = f"axis {off[0]} is" if len(off) == 1 else f"axes {', '.join(map(str, off))} are"
-                return (f"{which} one {sign} than expected: an output size off by one; check each term of its "
-                        "formula (the + 1, rounding down ⌊·⌋ not ⌈·⌉, the stride, the padding) or where a slice "
-                        "or a crop ends")
     if len(gs) + 1 == len(es):
         for axis in range(len(es)):
             if es[:axis] + es[axis + 1:] == gs:
                 return (f"axis {axis} (of length {es[axis]}) is missing: summed or averaged away, or indexed "
                         "where the whole axis was meant")
     return None
+
+
+def empty_relation(got, expected, inputs):
+    """Axes of length 0 where the answer has some, and one integer input that is 0: a slice ``a[p:-p]``
+    with p = 0 is ``a[0:0]``, empty."""
+    empty = [i for i, (g, e) in enumerate(zip(got.shape, expected.shape)) if g == 0 < e]
+    zeros = [name for name, value in (inputs or {}).items() if isinstance(value, (int, np.integer)) and
+             not isinstance(value, (bool, np.bool_)) and value == 0]
+    if got.ndim != expected.ndim or not empty or len(zeros) != 1:
+        return None
+    which = f"axis {empty[0]} is" if len(empty) == 1 else f"axes {', '.join(map(str, empty))} are"
+    p = zeros[0]
+    return (f"{which} empty, and {p} = 0: a slice a[{p}:−{p}] is a[0:0] when {p} = 0, which is empty; end the "
+            f"slice at the axis' length minus {p} (a[{p}:H + {p}])")
 
 
 def nonfinite_relation(got, expected, inputs):
@@ -181,11 +190,13 @@ def _where_wrong(got, expected, inputs):
     wrong = np.abs(got - expected) > 1e-9 * scale
     if not wrong.any():
         return []
+    # the entries that came out right must have tested the rest: values of some size, not 1e-300 next to 0
+    telling = ~wrong & (np.abs(value) >= 1e-3)
     for region, message in ((value == 0, f"wrong only where {name} is exactly 0: the boundary case; check > "
                                           f"against >= (e.g. relu′(0) = 0 by definition)"),
                             (value < 0, f"wrong only where {name} < 0: the branch for negative {name}"),
                             (value > 0, f"wrong only where {name} > 0: the branch for positive {name}")):
-        if not region.all() and (wrong <= region).all():
+        if (wrong <= region).all() and (telling & ~region).any():
             return [message]
     return []
 
@@ -233,17 +244,15 @@ class Diagnoser:
 
     def __call__(self, got, expected, path=()):
         got, expected = np.asarray(got), np.asarray(expected)
-        explained = []
-        for i, (_, message) in enumerate(self.candidates):
-            if i >= self.trusted and not self._telling(got, expected):
-                break
-            value = at(self.candidate(i), path)
-            if value is not None and not close(value, expected) and close(got, value) and message not in explained:
-                explained.append(message)
-        if explained:  # two known bugs that agree on this example: name both, as alternatives
-            return explained[0] if len(explained) == 1 else "either " + ", or ".join(explained)
+        # a test's own known bugs first: where one explains the answer, a guess adds nothing but words
+        for candidates in (range(self.trusted), range(self.trusted, len(self.candidates))):
+            explained = self._explained(candidates, got, expected, path)
+            if explained:  # two known bugs that agree on this example: name both, as alternatives
+                return explained[0] if len(explained) == 1 else "either " + ", or ".join(explained)
         if got.shape != expected.shape:
-            return shape_relation(got, expected)
+            return shape_relation(got, expected) or empty_relation(got, expected, self.inputs)
+        if got.dtype != expected.dtype:
+            return dtype_relation(got.dtype, expected.dtype)
         if got.dtype.kind not in "fc" or expected.dtype.kind not in "fc":
             return None
         if not np.isfinite(got).all() and np.isfinite(expected).all():
@@ -252,6 +261,65 @@ class Diagnoser:
             return None  # one number: a factor, a sign or an input fits it by coincidence too often
         found = value_relations(got.astype(np.float64), expected.astype(np.float64), self.inputs, self.m, self.d)
         return found[0] if len(found) == 1 else None
+
+    def _explained(self, candidates, got, expected, path):
+        """The messages of ``candidates`` (indices) whose answer is ``got`` and not the expected one."""
+        explained = []
+        if got.shape == expected.shape and not _substantial(got):
+            return explained  # zeros: what many bugs return, so they single out none
+        for i in candidates:
+            if i >= self.trusted and not self._telling(got, expected):
+                break
+            value = at(self.candidate(i), path)
+            message = self.candidates[i][1]
+            if value is not None and not close(value, expected) and close(got, value) and message not in explained:
+                explained.append(message)
+        return explained
+
+
+def dtype_relation(got, expected):
+    """A float answer of the wrong width: something in the computation has the other dtype and promotes it."""
+    if np.dtype(expected) == np.float32 and np.dtype(got) == np.float64:
+        return ("float64 where the inputs are float32: something in the computation is float64 and promotes the "
+                "result (a numpy round trip, np.zeros or torch.tensor without a dtype, a float64 constant); build "
+                "new arrays and tensors with the input's dtype and device, e.g. x.new_zeros(...)")
+    if np.dtype(expected) == np.float64 and np.dtype(got) == np.float32:
+        return "float32 where float64 is expected: a dtype=float32 (or .float()) somewhere; keep the input's dtype"
+    return None
+
+
+def crash_relation(raised, message):
+    """The likely cause of an error the student's code raised, where numpy's or torch's message pins it
+    down: a matrix product of mismatched sizes, or a broadcast after a reduction that lost its axis."""
+    if raised not in ("ValueError", "RuntimeError"):
+        return None
+    inner = (re.search(r"mismatch in its core dimension.*?\(size (\d+) is different from (\d+)\)", message)
+             or re.search(r"not aligned: (\d+) \(dim \d+\) != (\d+)", message)
+             or re.search(r"cannot be multiplied \(\d+x(\d+) and (\d+)x\d+\)", message))
+    if inner:
+        a, b = inner.groups()
+        return (f"a matrix product whose inner sizes differ ({a} and {b}): one factor is transposed where it "
+                "should not be (or not where it should), or it is the wrong array (e.g. another layer's weights); "
+                "compare the shapes with the formula")
+    shapes = re.search(r"could not be broadcast together with shapes \(([\d, ]*)\) \(([\d, ]*)\)", message)
+    if shapes:
+        a, b = (tuple(int(n) for n in group.replace(" ", "").split(",") if n) for group in shapes.groups())
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        if len(longer) == len(shorter) + 1 and longer[:-1] == shorter and longer[-1] > 1:
+            return (f"a sum, mean or max over the last axis dropped it: {shorter} does not broadcast against "
+                    f"{longer}; keepdims=True keeps it as {(*shorter, 1)}")
+    return None
+
+
+def batch_sizes(inputs):
+    """(m, d): rows and columns of the first 2-D (or larger) array input, or else of the first such array in a
+    list input (``activations``, ``zs``): the factors a batch mean brings."""
+    arrays = [v for v in inputs.values() if hasattr(v, "shape")]
+    arrays += [item for v in inputs.values() if isinstance(v, (list, tuple)) for item in v if hasattr(item, "shape")]
+    for value in arrays:
+        if len(value.shape) >= 2:
+            return int(value.shape[0]), int(value.shape[1])
+    return None, None
 
 
 def modified_arguments(function, args, kwargs, names):

@@ -15,6 +15,11 @@ TOLERANCES = {
 }
 
 
+#: the answers compared exactly (and flat tuples and lists of them)
+EXACT = (int, np.integer, bool, np.bool_)
+#: entries of a large array's last axis shown around where it is wrong
+PREVIEW = 8
+
 #: how a feedback text names its likely cause (one line); :func:`likely_cause` reads it back (verify, reports)
 LIKELY_CAUSE = "likely cause: "
 
@@ -49,6 +54,10 @@ class Feedback:
         if callable(self._diagnosis):
             self._diagnosis = self._diagnosis()
         return self._diagnosis
+
+    @diagnosis.setter
+    def diagnosis(self, cause):
+        self._diagnosis = cause
 
     def render(self, hide_inputs=False, max_lines=None):
         """The text a student reads; inputs are left out when this feedback or the caller hides them, and
@@ -109,16 +118,17 @@ def _as_numpy(value):
     return value.detach().cpu().numpy() if _is_tensor(value) else value
 
 
-def describe(value, limit=40):
-    """A short, readable rendering of an input or an answer."""
+def describe(value, limit=40, index=None):
+    """A short, readable rendering of an input or an answer; of an array too large to show, the stretch
+    of its last axis around ``index`` (where an answer is wrong), else its first values."""
     if _is_tensor(value):
         device = getattr(value, "nnhw_device", str(value.device))
         return f"tensor {str(value.dtype).replace('torch.', '')} on {device}, shape {tuple(value.shape)}" + \
-            _body(_as_numpy(value), limit)
+            _body(_as_numpy(value), limit, index)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return number(value[()])
     if isinstance(value, np.ndarray):
-        return f"{value.dtype} array, shape {value.shape}" + _body(value, limit)
+        return f"{value.dtype} array, shape {value.shape}" + _body(value, limit, index)
     if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) or _is_tensor(v) for v in value):
         kind = "list" if isinstance(value, list) else "tuple"
         items = "".join(f"\n  [{i}] " + describe(v, limit).replace("\n", "\n      ") for i, v in enumerate(value))
@@ -134,14 +144,58 @@ def summary(value):
     return describe(value, 0).split("\n")[0]
 
 
-def _body(array, limit):
+def _body(array, limit, index=None):
     if array.size == 0:
         return " (empty)"
     if limit == 0:
         return ""
-    if array.size > limit:
+    if array.size <= limit:
+        return "\n" + np.array2string(array, precision=6, max_line_width=100)
+    if index is None or array.ndim == 0:
         return f" (too large to show; first values {np.array2string(array.ravel()[:6], precision=6)})"
-    return "\n" + np.array2string(array, precision=6, max_line_width=100)
+    row, k = array[tuple(index[:-1])], int(index[-1])
+    start = max(0, min(k - 3, row.size - PREVIEW))
+    where = ", ".join([*(str(int(i)) for i in index[:-1]), f"{start}:{start + min(PREVIEW, row.size)}"])
+    return f" (too large to show in full; [{where}] = {np.array2string(row[start:start + PREVIEW], precision=6)})"
+
+
+def previews(expected, got, index):
+    """The expected and the got answer around ``index``, for a student to compare; the second is not shown
+    again where it prints as the first does (they differ beyond the digits printed)."""
+    want, have = describe(expected, index=index), describe(got, index=index)
+    if have == want:  # same dtype and shape by now: the values print alike
+        have = "the same to the digits shown; the difference is smaller (see below)"
+    return [f"expected: {want}", f"got: {have}"]
+
+
+def exact_text(value):
+    """An exact answer as it is: (1, 1, 1), [0, 2], True."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(number, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(number, value)) + "]"
+    return number(value)
+
+
+def _exact(value):
+    """Integers and booleans, and flat tuples and lists of them (shapes, counts, labels): compared exactly."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(isinstance(v, EXACT) for v in value)
+    return isinstance(value, EXACT)
+
+
+def _same_kind(got, expected):
+    """A boolean where one is expected; an integer-valued number (not a boolean) where an integer is."""
+    if isinstance(expected, (bool, np.bool_)):
+        return isinstance(got, (bool, np.bool_))
+    return isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, (bool, np.bool_))
+
+
+def _entry(what, key, value):
+    """How an entry of a dict answer is named: a module's parameter by its name, other keys as written."""
+    if isinstance(key, str) and _is_tensor(value):
+        return f"{what}, parameter {key}"
+    return f"{what}, {key}" if isinstance(key, str) else f"{what}[{key!r}]"
 
 
 def _where(index):
@@ -191,6 +245,8 @@ class Check:
     def matches(self, got, expected, what=None, path=()):
         """Assert ``got`` equals ``expected`` (arrays, tensors, scalars, lists and tuples of them)."""
         shown = what or "the result"
+        if _exact(expected):
+            return self._exact(got, expected, shown, path)
         if isinstance(expected, (list, tuple)):
             if not isinstance(got, (list, tuple)):
                 self.fail(f"{shown} should be a list or tuple of {len(expected)} items, got {describe(got)}")
@@ -203,7 +259,7 @@ class Check:
             if not isinstance(got, dict) or sorted(got) != sorted(expected):
                 self.fail(f"{shown} should be a dict with keys {sorted(expected)}, got {describe(got)}")
             for key in expected:
-                self.matches(got[key], expected[key], f"{shown}[{key!r}]", (*path, key))
+                self.matches(got[key], expected[key], _entry(shown, key, expected[key]), (*path, key))
             return
         if _is_tensor(expected):
             self._tensor_meta(got, expected, shown)
@@ -213,6 +269,23 @@ class Check:
                 self.fail(f"{shown} should be a numpy array, got {describe(got)}")
             return self._array(got, expected, shown, path)
         return self._scalar(got, expected, shown, path)
+
+    def _exact(self, got, expected, what, path):
+        """Integers, booleans and tuples of them: equal, printed as they are, no tolerance."""
+        got = got[()] if isinstance(got, np.ndarray) and got.ndim == 0 else got
+        if isinstance(expected, (list, tuple)):
+            kind = "booleans" if all(isinstance(e, (bool, np.bool_)) for e in expected) else "integers"
+            if not isinstance(got, (list, tuple)) or len(got) != len(expected) or \
+                    not all(map(_same_kind, got, expected)):
+                self.fail(f"{what} should be a {type(expected).__name__} of {len(expected)} {kind}, "
+                          f"got {describe(got)}")
+        elif not _same_kind(got, expected):
+            kind = "True or False" if isinstance(expected, (bool, np.bool_)) else "an integer"
+            self.fail(f"{what} should be {kind}, got {describe(got)}")
+        if list(got) != list(expected) if isinstance(expected, (list, tuple)) else got != expected:
+            values = "values" if isinstance(expected, (list, tuple)) else "value"
+            self.fail(f"wrong {values} in {what}: expected {exact_text(expected)}, got {exact_text(got)}", "",
+                      self._diagnosis(got, expected, path))
 
     def _tensor_meta(self, got, expected, what):
         if not _is_tensor(got):
@@ -234,7 +307,8 @@ class Check:
             self.fail(f"{what} has shape {got.shape}, expected {expected.shape}", "",
                       self._diagnosis(got, expected, path))
         if got.dtype != expected.dtype:
-            self.fail(f"{what} has dtype {got.dtype}, expected {expected.dtype}")
+            self.fail(f"{what} has dtype {got.dtype}, expected {expected.dtype}", "",
+                      self._diagnosis(got, expected, path))
         if got.dtype.kind not in "fc":
             if not np.array_equal(got, expected):
                 self._report_values(got, expected, what, got != expected, path=path)
@@ -244,8 +318,8 @@ class Check:
             index = np.unravel_index(np.argmax(bad_finite), got.shape)
             self.fail(f"{what} has non-finite values (NaN or inf) where the expected values are finite" if not
                       np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
-                      f"first{_where(index)}: expected {number(expected[index])}, got {number(got[index])}\n"
-                      f"expected: {describe(expected)}\ngot: {describe(got)}", self._diagnosis(got, expected, path))
+                      "\n".join([f"first{_where(index)}: expected {number(expected[index])}, got {number(got[index])}",
+                                 *previews(expected, got, index)]), self._diagnosis(got, expected, path))
         rtol, atol = self.tolerance(got.dtype)
         wrong, error = wrong_values(got, expected, rtol, atol)
         if wrong.any():
@@ -258,7 +332,7 @@ class Check:
 
     def _report_values(self, got, expected, what, wrong, error=None, tolerance=None, path=()):
         index = np.unravel_index(np.argmax(error if error is not None else wrong), got.shape)
-        details = [f"expected: {describe(expected)}", f"got: {describe(got)}"]
+        details = previews(expected, got, index)
         if error is not None:
             details.append(f"largest error {error[index]:.3g}{_where(index)}: expected {number(expected[index])}, "
                            f"got {number(got[index])} ({int(wrong.sum())} of {wrong.size} values wrong; allowed "

@@ -62,7 +62,7 @@ def test_DigitsCNN_parameters_and_logits(channels):
     got = {name: tuple(p.shape) for name, p in model.state_dict().items()}
     checks.report(check, checks.parameter_finding(got, shapes(channels), shapes((8, 16)), channels))
     logits = answer("DigitsCNN.forward", lambda: model(x), check.inputs,
-                    explain=lambda message: checks.crash_cause(message, channels))
+                    explain=lambda exc: checks.crash_cause(str(exc), channels))
     if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (5, 10):
         check.fail(f"forward should return logits of shape (5, 10), got {getattr(logits, 'shape', logits)!r}")
     cause = checks.logits_cause(logits)
