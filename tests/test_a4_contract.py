@@ -30,6 +30,14 @@ def harness():
     return load_modules({"harness.py": ASSIGNMENT / "harness.py"}, prefix="nnhw_test_a4_contract_harness")
 
 
+@pytest.fixture(scope="module")
+def checks():
+    from autograder.course import load_modules
+
+    return load_modules({"digits_checks.py": ASSIGNMENT / "public_tests" / "digits_checks.py"},
+                        prefix="nnhw_test_a4_contract_checks")
+
+
 def submission(case, folder):
     """The submission of ``case`` laid out in ``folder``: the solution with the case's functions appended."""
     from autograder.authoring.mutants import Mutant, load_mutant, write_mutant_submission
@@ -115,15 +123,15 @@ def test_a_sentence_missing_from_the_starter_is_found(monkeypatch):
 # ---------------------------------------------------------------------------------------
 
 
-def test_probabilities_and_log_probabilities_are_told_apart_from_logits(harness):
+def test_probabilities_and_log_probabilities_are_told_apart_from_logits(checks):
     import torch
 
     logits = torch.tensor([[2.0, -1.0, 0.5], [0.1, 0.2, -3.0]])
-    assert harness.rows_are_probabilities(torch.softmax(logits, dim=1))
-    assert harness.rows_are_log_probabilities(torch.log_softmax(logits, dim=1))
-    assert not harness.rows_are_log_probabilities(torch.softmax(logits, dim=1))
-    assert not harness.rows_are_probabilities(torch.log_softmax(logits, dim=1))
-    assert not harness.rows_are_probabilities(logits) and not harness.rows_are_log_probabilities(logits)
+    assert checks.rows_are_probabilities(torch.softmax(logits, dim=1))
+    assert checks.rows_are_log_probabilities(torch.log_softmax(logits, dim=1))
+    assert not checks.rows_are_log_probabilities(torch.softmax(logits, dim=1))
+    assert not checks.rows_are_probabilities(torch.log_softmax(logits, dim=1))
+    assert not checks.rows_are_probabilities(logits) and not checks.rows_are_log_probabilities(logits)
 
 
 def test_a_graph_is_reported_only_where_a_forward_pass_built_one(harness, tmp_path):

@@ -187,9 +187,10 @@ def test_a_check_of_a_function_with_test_files_of_its_own(course, tmp_path):
     """a4's public tests are pytest functions named after the function they check: their assertion is the feedback."""
     folder = student_folder(course, "a4_pytorch", tmp_path, ["train_no_zero_grad"])
     out = run_helper(folder, "check('make_loader', 'train_epoch')")
-    assert out.startswith("✓ make_loader: passes its 1 public test\n✗ train_epoch: fails 1 of its 2 public tests; "
-                          "the first, 'test_train_epoch_is_sgd_per_minibatch[10]':\n"
-                          "weights differ from one SGD step per minibatch"), out
+    assert out.startswith("✓ make_loader: passes its 2 public tests\n✗ train_epoch: fails 1 of its 2 public tests; "
+                          "the first, 'test_train_epoch_is_sgd_per_minibatch[10 digits]':\n"
+                          "train_epoch: wrong values in the weights after one epoch, parameter 1.weight\n"), out
+    assert "\nlikely cause: optimizer.zero_grad() is not called for every minibatch" in out, out
 
 
 # -- executed with a real kernel -------------------------------------------------------------------------------------

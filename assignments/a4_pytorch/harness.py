@@ -87,23 +87,10 @@ def _cpu_state(model):
     return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
 
 
-def rows_are_probabilities(rows):
-    """Whether every row of ``rows`` is non-negative and sums to 1: what softmax returns."""
-    rows = torch.as_tensor(rows).detach().double()
-    return bool(rows.numel()) and bool((rows >= 0).all()) and \
-        torch.allclose(rows.sum(dim=-1), torch.ones_like(rows[..., 0]), atol=1e-4)
-
-
-def rows_are_log_probabilities(rows):
-    """Whether the exponentials of every row of ``rows`` are probabilities: what log_softmax returns."""
-    rows = torch.as_tensor(rows).detach().double()
-    return bool(rows.numel()) and bool((rows <= 1e-6).all()) and rows_are_probabilities(rows.exp())
-
-
 class RecordingLoss(nn.CrossEntropyLoss):
-    """nn.CrossEntropyLoss that also notes, for each call: the batch size, whether it was handed
-    probabilities instead of logits, and the loss. How many calls there are is the student's business:
-    only the result is graded; the reference's calls name wrong results (its batch losses)."""
+    """nn.CrossEntropyLoss that also notes, for each call: the batch size, the logits it was handed and the
+    loss. How many calls there are is the student's business: only the result is graded; the logits show
+    probabilities given instead, and the reference's calls name wrong results (its batch losses)."""
 
     def __init__(self):
         super().__init__()
@@ -111,13 +98,13 @@ class RecordingLoss(nn.CrossEntropyLoss):
 
     def forward(self, logits, target):
         loss = super().forward(logits, target)
-        self.calls.append({"batch": int(target.shape[0]), "probabilities": rows_are_probabilities(logits),
+        self.calls.append({"batch": int(target.shape[0]), "logits": logits.detach().cpu().clone(),
                            "loss": float(loss.detach())})
         return loss
 
 
 def _loss_record(loss_fn):
-    return {key: [call[key] for call in loss_fn.calls] for key in ("batch", "probabilities", "loss")}
+    return {key: [call[key] for call in loss_fn.calls] for key in ("batch", "logits", "loss")}
 
 
 def _record_graphs(model):
@@ -163,11 +150,21 @@ class WrittenOutSGD:
             p.add_(g, alpha=-self.lr)
 
 
-def run_train_epoch(x, y, batch_size, lr, momentum, model_seed, device="cpu", train_epoch=None):
+class GradientsKept(WrittenOutSGD):
+    """WrittenOutSGD whose zero_grad does nothing: the reference's train_epoch with it steps as a loop without
+    optimizer.zero_grad() does, each step on the sum of all gradients so far (a likely cause, for the feedback)."""
+
+    def zero_grad(self, set_to_none=True):
+        pass
+
+
+def run_train_epoch(x, y, batch_size, lr, momentum, model_seed, device="cpu", train_epoch=None,
+                    keep_gradients=False):
     """train_epoch on small_model(model_seed) (left in evaluation mode beforehand), an unshuffled loader
     of (x, y) and SGD(lr, momentum): the returned loss, the weights after, the mode, the loss calls.
-    The student's train_epoch gets torch.optim.SGD, the reference's (``train_epoch`` given) WrittenOutSGD."""
-    sgd = torch.optim.SGD if train_epoch is None else WrittenOutSGD
+    The student's train_epoch gets torch.optim.SGD, the reference's (``train_epoch`` given) WrittenOutSGD, or
+    :class:`GradientsKept` with ``keep_gradients``."""
+    sgd = torch.optim.SGD if train_epoch is None else GradientsKept if keep_gradients else WrittenOutSGD
     train_epoch = train_epoch or _students("train_epoch")
     model = small_model(model_seed, device).eval()  # train_epoch must switch to training mode itself
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
@@ -219,9 +216,25 @@ def run_loader(x, y, batch_size, shuffle, seed, other_seeds=(), make_loader=None
     return {"type": "DataLoader", "first": first, "again": again, "others": [epochs[0] for epochs in others]}
 
 
+#: the layers whose inputs run_model reports, for the feedback: what reaches them shows which step before is wrong
+OBSERVED_LAYERS = ("conv2", "fc")
+
+
+def _record_layer_inputs(model):
+    """``{layer: the input of its last forward pass}`` for each of OBSERVED_LAYERS that ``model`` has as a module."""
+    inputs = {}
+    for name in OBSERVED_LAYERS:
+        layer = getattr(model, name, None)
+        if isinstance(layer, nn.Module):
+            layer.register_forward_pre_hook(
+                lambda module, args, name=name: inputs.__setitem__(name, args[0].detach().cpu().clone())
+                if args and isinstance(args[0], torch.Tensor) else None)
+    return inputs
+
+
 def run_model(channels, state=None, x=None, double=False, model_class=None):
     """DigitsCNN(channels) with ``state`` loaded (None: its own initialisation), optionally .double(),
-    applied to x: its parameter shapes and its output."""
+    applied to x: its parameter shapes, its output and the inputs its conv2 and fc received."""
     model_class = model_class or _students("DigitsCNN")
     model = model_class(channels=tuple(channels))
     shapes = {name: tuple(p.shape) for name, p in model.state_dict().items()}
@@ -230,7 +243,8 @@ def run_model(channels, state=None, x=None, double=False, model_class=None):
     model.load_state_dict(state)
     if double:
         model = model.double()
-    return {"shapes": shapes, "output": model(x)}
+    layers = _record_layer_inputs(model)
+    return {"shapes": shapes, "output": model(x), "layers": layers}
 
 
 def run_fit(x, y, seed=0, fit=None):

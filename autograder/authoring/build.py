@@ -191,18 +191,27 @@ def starter_tree(assignment, data_files=None):
         tree[name] = strip_markers(path.read_text(encoding="utf-8"), str(path)).encode()
     cases = recorded_cases(assignment)
     tree["handout.md"] = handout(assignment, needs_torch=b'"__tensor__"' in cases).encode()
-    tree["tests/test_public.py"] = (TEMPLATES / "test_public.py").read_bytes()
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
-    tree["tests/_nnhw_protocol.py"] = (ENGINE / "protocol.py").read_bytes()
-    tree["tests/_nnhw_cases.py"] = (ENGINE / "authoring" / "public_cases.py").read_bytes()
-    tree["tests/_nnhw_diagnosis.py"] = (ENGINE / "diagnosis.py").read_bytes()
-    tree["tests/cases.json"] = cases
-    for path in sorted(assignment.public_tests_dir.glob("test_*.py")):  # the assignment's own, if any
+    tree["tests/_nnhw_feedback.py"] = (TEMPLATES / "public_feedback.py").read_bytes()
+    tree["tests/cases.json"] = cases  # also names the student's modules, for the notebook's checks
+    tree.update(recorded_case_files(cases))
+    for path in sorted(assignment.public_tests_dir.glob("*.py")):  # the assignment's own tests and helpers, if any
         tree[f"tests/{path.name}"] = path.read_bytes()
     tree.update(handout_images(assignment))
     tree.update(notebook.starter_files(assignment, tree["handout.md"].decode(), cases))  # <id>.ipynb and its helper
     tree.update(data.starter_files(assignment, data.make_files(assignment) if data_files is None else data_files))
     return tree
+
+
+def recorded_case_files(cases):
+    """``tests/test_public.py`` and the modules it runs on, where the assignment records public cases (``cases``,
+    the bytes of cases.json). None where it records none: a test module without cases only shows as skipped."""
+    if not json.loads(cases)["cases"]:
+        return {}
+    return {"tests/test_public.py": (TEMPLATES / "test_public.py").read_bytes(),
+            "tests/_nnhw_protocol.py": (ENGINE / "protocol.py").read_bytes(),
+            "tests/_nnhw_cases.py": (ENGINE / "authoring" / "public_cases.py").read_bytes(),
+            "tests/_nnhw_diagnosis.py": (ENGINE / "diagnosis.py").read_bytes()}
 
 
 def handout_images(assignment):

@@ -1,11 +1,14 @@
 """Public tests for digits_cnn.py: run them from the assignment folder with  python -m pytest tests
 
-They check the contract on small examples whose answers they compute themselves (one SGD
-step by hand, an accuracy by counting). The autograder checks much more (random shapes,
-seeds, momentum, comparisons with the reference solution, and fit's accuracy on digits you
-do not have), so passing here is a good sign, not a guarantee.
+They check the contract on small examples whose answers they compute themselves (one SGD step by
+hand, an accuracy by counting) and report a failure as the autograder does: what is wrong, where,
+and its likely cause where the example shows one (digits_checks.py names the causes, here and in
+the autograder alike). The autograder checks much more (random shapes, seeds, momentum,
+comparisons with the reference solution, and fit's accuracy on digits you do not have), so passing
+here is a good sign, not a guarantee.
 """
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -15,9 +18,22 @@ import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent)]
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-import digits_cnn  # noqa: E402
+import digits_checks as checks  # noqa: E402
+from _nnhw_check import Check  # noqa: E402
+from _nnhw_feedback import answer, feedback_only  # noqa: E402
+
+FORWARD = "conv1 → ReLU → maxpool 2×2 → conv2 → ReLU → maxpool 2×2 → flatten each sample → fc  (logits)"
+LOADER = "DataLoader(TensorDataset(x, y), batch_size, shuffle, generator=torch.Generator().manual_seed(seed))"
+STEP = "for each minibatch M: optimizer.zero_grad(); loss = loss_fn(model(x_M), y_M); loss.backward(); optimizer.step()"
+EPOCH_LOSS = "epoch loss = Σ_M L(M) · |M| / N  (the mean loss per sample)"
+LR = 0.5
+
+
+def student(name):
+    """``name`` from your digits_cnn.py; a file that cannot be imported is reported as the autograder does."""
+    return getattr(answer("digits_cnn.py", lambda: importlib.import_module("digits_cnn")), name)
 
 
 def small_model():
@@ -30,87 +46,132 @@ def digits(n, seed=0):
     return torch.rand(n, 1, 8, 8, generator=generator), torch.randint(0, 10, (n,), generator=generator)
 
 
-def by_hand(model, batches, lr):
-    """The weights after one plain SGD step per batch, θ ← θ − η ∇θ L(M), and the per-sample mean loss."""
-    params = [p.detach().clone().requires_grad_() for p in model.parameters()]
-    total = 0.0
-    for x, y in batches:
-        loss = nn.functional.cross_entropy(nn.functional.linear(x.flatten(1), params[0], params[1]), y)
-        grads = torch.autograd.grad(loss, params)
-        params = [(p - lr * g).detach().requires_grad_() for p, g in zip(params, grads)]
-        total += loss.item() * len(y)
-    return [p.detach() for p in params], total / sum(len(y) for _, y in batches)
-
-
-@pytest.mark.parametrize("channels", [(8, 16), (3, 5)])
-def test_DigitsCNN_parameters_and_logits(channels):
+def shapes(channels):
+    """The contract's parameters of DigitsCNN(channels) and their shapes."""
     c1, c2 = channels
-    model = digits_cnn.DigitsCNN(channels=channels)
-    shapes = {name: tuple(p.shape) for name, p in model.state_dict().items()}
-    assert shapes == {"conv1.weight": (c1, 1, 3, 3), "conv1.bias": (c1,), "conv2.weight": (c2, c1, 3, 3),
-                      "conv2.bias": (c2,), "fc.weight": (10, c2 * 4), "fc.bias": (10,)}
+    return {"conv1.weight": (c1, 1, 3, 3), "conv1.bias": (c1,), "conv2.weight": (c2, c1, 3, 3), "conv2.bias": (c2,),
+            "fc.weight": (10, c2 * 2 * 2), "fc.bias": (10,)}
+
+
+@pytest.mark.parametrize("channels", [(8, 16), (3, 5)], ids=["channels 8,16", "channels 3,5"])
+@feedback_only
+def test_DigitsCNN_parameters_and_logits(channels):
     x, _ = digits(5)
-    logits = model(x)
-    assert logits.shape == (5, 10)
-    assert not torch.allclose(logits.sum(dim=1), torch.ones(5)), "return logits, not probabilities"
-    assert not torch.allclose(logits.exp().sum(dim=1), torch.ones(5)), "return logits, not log-probabilities"
-    assert torch.allclose(model(x[2:3]), logits[2:3], atol=1e-6), "each sample's logits depend on that sample only"
-    assert model.double()(x.double()).dtype == torch.float64, "after model.double() forward computes in float64"
+    check = Check("DigitsCNN", {"channels": channels, "x": x}, FORWARD)
+    model = answer("DigitsCNN", lambda: student("DigitsCNN")(channels=channels), check.inputs)
+    got = {name: tuple(p.shape) for name, p in model.state_dict().items()}
+    checks.report(check, checks.parameter_finding(got, shapes(channels), shapes((8, 16)), channels))
+    logits = answer("DigitsCNN.forward", lambda: model(x), check.inputs,
+                    explain=lambda exc: checks.crash_cause(str(exc), channels))
+    if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (5, 10):
+        check.fail(f"forward should return logits of shape (5, 10), got {getattr(logits, 'shape', logits)!r}")
+    cause = checks.logits_cause(logits)
+    if cause:
+        check.fail("forward should return the logits, the scores before softmax", "", cause)
+    if not checks.close(model(x[2:3]), logits[2:3], atol=1e-6):
+        check.fail("sample 2 alone gets other logits than in the batch: each sample's logits must depend on that "
+                   "sample only (flatten each sample on its own)")
+    if model.double()(x.double()).dtype != torch.float64:
+        check.fail("after model.double(), forward should compute in float64")
 
 
-def epoch(loader, global_seed=None):
-    """One pass over ``loader`` (torch's global generator seeded with ``global_seed`` first): its batches."""
-    if global_seed is not None:
-        torch.manual_seed(global_seed)
-    return [(bx, by) for bx, by in loader]
+def epochs(make, global_seeds, count):
+    """``count`` passes over the loader ``make()`` returns, torch's global generator seeded with ``global_seeds[0]``
+    before it is made and with ``global_seeds[1]`` before it is iterated: an order taken from it shows."""
+    torch.manual_seed(global_seeds[0])
+    loader = make()
+    torch.manual_seed(global_seeds[1])
+    return [[tuple(batch) for batch in loader] for _ in range(count)]
 
 
-def test_make_loader_batches_and_seeded_order():
+@pytest.mark.parametrize("shuffle", [False, True], ids=["shuffle=False", "shuffle=True"])
+@feedback_only
+def test_make_loader_batches_and_seeded_order(shuffle):
     x, y = digits(10)
-    plain = digits_cnn.make_loader(x, y, 4, shuffle=False)
-    assert isinstance(plain, DataLoader)
-    assert plain.num_workers == 0, "keep num_workers=0: the autograder cannot run DataLoader worker processes"
-    assert [b[1].tolist() for b in plain] == [y[:4].tolist(), y[4:8].tolist(), y[8:].tolist()]
-    shuffled = digits_cnn.make_loader(x, y, 4, shuffle=True, seed=3)
-    first, second = epoch(shuffled, global_seed=1), epoch(shuffled)
-    for batches in (first, second):
-        assert [len(by) for _, by in batches] == [4, 4, 2], "batches of batch_size, the last one shorter"
-        xs, ys = torch.cat([bx for bx, _ in batches]), torch.cat([by for _, by in batches])
-        samples = zip(xs.flatten(1).tolist(), ys.tolist())
-        assert sorted(samples) == sorted(zip(x.flatten(1).tolist(), y.tolist())), "every sample once, with its label"
-    order = [by.tolist() for _, by in first]
-    assert [by.tolist() for _, by in second] != order, "each epoch reshuffles"
-    again = digits_cnn.make_loader(x, y, 4, shuffle=True, seed=3)
-    assert [by.tolist() for _, by in epoch(again, global_seed=2)] == order, \
-        "the same seed gives the same batches, whatever torch's global generator does"
-    others = [[by.tolist() for _, by in epoch(digits_cnn.make_loader(x, y, 4, shuffle=True, seed=s))] for s in (4, 5)]
-    assert any(other != order for other in others), "another seed gives another order"
+    check = Check("make_loader", {"x": x, "y": y, "batch_size": 4, "shuffle": shuffle, "seed": 3}, LOADER)
+    make_loader = student("make_loader")
+    loader = answer("make_loader", lambda: make_loader(x, y, 4, shuffle, seed=3), check.inputs)
+    if not isinstance(loader, DataLoader):
+        check.fail(f"should return a torch.utils.data.DataLoader, got a {type(loader).__name__}")
+    if loader.num_workers:
+        check.fail(f"the loader has num_workers={loader.num_workers}", "",
+                   "keep num_workers=0: the autograder cannot run DataLoader worker processes")
+    first, again = (answer("make_loader", lambda g=g: epochs(lambda: make_loader(x, y, 4, shuffle, seed=3), g, 2),
+                           check.inputs) for g in ((101, 202), (303, 404)))
+    others = [answer("make_loader", lambda s=s: epochs(lambda: make_loader(x, y, 4, shuffle, seed=s), (101, 202), 1),
+                     check.inputs)[0] for s in (4, 5, 6)]
+    checks.report(check, checks.loader_finding(x, y, 4, shuffle, 3, first, again, others))
 
 
-@pytest.mark.parametrize("n", [4, 10])
+def by_hand(model, batches, accumulate=False):
+    """One plain SGD step per batch, θ ← θ − η ∇θ L(M) (with ``accumulate``, ∇ summed over the batches so
+    far, as when nothing clears the gradients): the weights after, each batch's loss before its step, the mean
+    loss per sample, and the loss of the trained weights over all the samples."""
+    names = [name for name, _ in model.named_parameters()]
+    params = [p.detach().clone() for p in model.parameters()]
+    summed = [torch.zeros_like(p) for p in params]
+    losses = []
+    for x, y in batches:
+        params = [p.requires_grad_() for p in params]
+        loss = nn.functional.cross_entropy(nn.functional.linear(x.flatten(1), *params), y)
+        grads = torch.autograd.grad(loss, params)
+        summed = [s + g if accumulate else g for s, g in zip(summed, grads)]
+        params = [(p - LR * g).detach() for p, g in zip(params, summed)]
+        losses.append(loss.item())
+    x, y = (torch.cat(parts) for parts in zip(*batches))
+    after = nn.functional.cross_entropy(nn.functional.linear(x.flatten(1), *params), y).item()
+    mean = sum(loss * len(b[1]) for loss, b in zip(losses, batches)) / len(y)
+    return {"state": dict(zip(names, params)), "losses": losses, "loss": mean, "after": after}
+
+
+@pytest.mark.parametrize("n", [4, 10], ids=["4 digits", "10 digits"])
+@feedback_only
 def test_train_epoch_is_sgd_per_minibatch(n):
     x, y = digits(n, seed=1)
     model = small_model().eval()
+    initial = {name: p.detach().clone() for name, p in model.named_parameters()}
     loader = DataLoader(TensorDataset(x, y), batch_size=4)
-    weights, mean_loss = by_hand(model, list(loader), lr=0.5)
-    loss = digits_cnn.train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.5), nn.CrossEntropyLoss())
-    assert isinstance(loss, float), "return the epoch loss as a Python float (loss.item())"
-    assert model.training, "train_epoch puts the model in training mode"
-    for got, want in zip(model.parameters(), weights):
-        assert torch.allclose(got.detach(), want, atol=1e-5), "weights differ from one SGD step per minibatch"
-    assert loss == pytest.approx(mean_loss, rel=1e-5), "the mean loss per sample, Σ L(M)·|M| / N"
+    batches = list(loader)
+    expected = by_hand(model, batches)
+    seen = []  # the logits loss_fn is given
+    loss_fn = nn.CrossEntropyLoss()
+    loss_fn.register_forward_hook(lambda module, args, output: seen.append(args[0].detach()))
+    inputs = {"x": x, "y": y, "model": "nn.Sequential(nn.Flatten(), nn.Linear(64, 10))",
+              "loader": "DataLoader(TensorDataset(x, y), batch_size=4)", "optimizer": f"SGD(lr={LR})",
+              "loss_fn": "nn.CrossEntropyLoss()"}
+    check = Check("train_epoch", inputs, STEP, **checks.FLOAT32)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    loss = answer("train_epoch", lambda: student("train_epoch")(model, loader, optimizer, loss_fn), inputs)
+    checks.report(check, checks.mode_finding("train_epoch", model.training, True))
+    state = {name: p.detach() for name, p in model.named_parameters()}
+    check.diagnose = lambda got, want, path: checks.loss_fn_cause(seen) or \
+        checks.weights_cause(state, initial, lambda: by_hand(small_model(), batches, accumulate=True)["state"])
+    checks.match_state(check, state, expected["state"], "the weights after one epoch")
+    checks.report(check, checks.number_finding(loss, "the returned epoch loss"))
+    check.diagnose = lambda got, want, path: checks.loss_fn_cause(seen) or \
+        checks.epoch_loss_cause(float(got), expected["losses"], [len(b[1]) for b in batches], expected["after"])
+    check.formula = EPOCH_LOSS
+    check.matches(loss, expected["loss"], what="the returned epoch loss")
 
 
+@feedback_only
 def test_evaluate_loss_accuracy_mode_and_no_grad():
     x, y = digits(10, seed=2)
     model = small_model().train()
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
     with torch.no_grad():
         logits = model(x)
     graphs = []
-    model.register_forward_hook(lambda module, args, output: graphs.append(output.requires_grad))
-    loss, accuracy = digits_cnn.evaluate(model, DataLoader(TensorDataset(x, y), batch_size=4), nn.CrossEntropyLoss())
-    assert not model.training, "evaluate puts the model in evaluation mode"
-    assert not any(graphs), "evaluate builds no autograd graph: run the forward passes under torch.no_grad()"
-    assert all(p.grad is None for p in model.parameters()), "evaluate stores no gradients"
-    assert accuracy == pytest.approx((logits.argmax(dim=1) == y).float().mean().item())
-    assert loss == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
+    model.register_forward_hook(lambda module, args, output: graphs.append(bool(output.requires_grad)))
+    inputs = {"x": x, "y": y, "model": "nn.Sequential(nn.Flatten(), nn.Linear(64, 10))",
+              "loader": "DataLoader(TensorDataset(x, y), batch_size=4)", "loss_fn": "nn.CrossEntropyLoss()"}
+    check = Check("evaluate", inputs, "accuracy = #{argmax over the classes of the logits == y} / N;  " + EPOCH_LOSS,
+                  **checks.FLOAT32)
+    result = answer("evaluate", lambda: student("evaluate")(model, loader, nn.CrossEntropyLoss()), inputs)
+    gradients = [name for name, p in model.named_parameters() if p.grad is not None]
+    accuracy = (logits.argmax(dim=1) == y).double().mean().item()
+    checks.report(check, checks.evaluate_finding(model.training, graphs, gradients, result, accuracy, len(y)))
+    checks.report(check, checks.number_finding(result[0], "the mean loss per sample"))
+    losses = [nn.functional.cross_entropy(logits[i:i + 4], y[i:i + 4]).item() for i in range(0, len(y), 4)]
+    check.diagnose = lambda got, want, path: checks.epoch_loss_cause(float(got), losses, [4, 4, 2])
+    check.matches(result[0], nn.functional.cross_entropy(logits, y).item(), what="the mean loss per sample")

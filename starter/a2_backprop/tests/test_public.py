@@ -10,7 +10,6 @@ import importlib
 import inspect
 import json
 import sys
-import traceback
 import unicodedata
 from pathlib import Path
 
@@ -20,11 +19,11 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _nnhw_cases import extra_arguments, resolve, run  # noqa: E402
-from _nnhw_check import Check, Feedback, Mismatch, same_arguments  # noqa: E402
+from _nnhw_check import Check, same_arguments  # noqa: E402
 from _nnhw_diagnosis import Diagnoser, batch_sizes, crash_relation  # noqa: E402
+from _nnhw_feedback import answer, fail, feedback_only  # noqa: E402
 from _nnhw_protocol import from_json_data  # noqa: E402
 
-MAX_LINES = 20  # a failure reads in one screen: larger inputs are summarised by their shapes
 TORCH_CPU = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
 
@@ -70,24 +69,10 @@ def _inputs(case):
         fail(f"{case['function']}: cannot be called as the handout says ({exc})")
 
 
-def fail(feedback):
-    """Fail with the feedback text alone, as the autograder shows it: no test source, no traceback."""
-    text = feedback.render(max_lines=MAX_LINES) if isinstance(feedback, Feedback) else str(feedback)
-    pytest.fail(text, pytrace=False)
-
-
 def shape_of(expected):
     if isinstance(expected, (list, tuple)):
         return f"{len(expected)} items: " + ", ".join(shape_of(e) for e in expected)
     return f"{expected.dtype} array of shape {expected.shape}" if hasattr(expected, "shape") else type(expected).__name__
-
-
-def crash(function, exc, inputs, expected):
-    """What the autograder says when your code raises: the error, where in your code, and what was expected."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).parent != HERE]
-    where = "".join(traceback.format_list(frames[-3:])).rstrip()
-    return Feedback(function, f"raised {type(exc).__name__}: {exc}", [where, "expected: " + shape_of(expected)],
-                    inputs, diagnosis=crash_relation(type(exc).__name__, str(exc)))
 
 
 #: symbols of the cases' names and what a test id spells them as
@@ -102,6 +87,7 @@ def readable_id(name):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[readable_id(case["name"]) for case in CASES])
+@feedback_only
 def test_recorded_case(case):
     name = case["function"]
     if _needs_torch(case):
@@ -111,23 +97,12 @@ def test_recorded_case(case):
     shown = copy.deepcopy(inputs)
     check = Check(name, shown, diagnose=Diagnoser(shown, (), *batch_sizes(shown)),
                   outputs=RECORDED.get("outputs", {}).get(name))
-    problem = None  # failing inside an except block would chain the tracebacks: fail after it
-    try:
-        got = run(find, given)
-    except NotImplementedError:
-        problem = f"{name}: not implemented yet"
-    except Exception as exc:  # noqa: BLE001 - your code's error becomes feedback, as in the autograder
-        problem = crash(name, exc, shown, case["expected"])
-    if problem is None:
-        changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
-        changed += [key for key, value in extra_arguments(given).items()
-                    if not same_arguments(extra_arguments(case)[key], value)]
-        try:
-            if changed:
-                check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
-                           "place; functions must return new arrays and leave their arguments unchanged")
-            check.matches(got, case["expected"])
-        except Mismatch as exc:
-            problem = exc.feedback
-    if problem is not None:
-        fail(problem)
+    got = answer(name, lambda: run(find, given), shown, ["expected: " + shape_of(case["expected"])],
+                 explain=lambda exc: crash_relation(type(exc).__name__, str(exc)))
+    changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
+    changed += [key for key, value in extra_arguments(given).items()
+                if not same_arguments(extra_arguments(case)[key], value)]
+    if changed:
+        check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
+                   "place; functions must return new arrays and leave their arguments unchanged")
+    check.matches(got, case["expected"])
