@@ -112,25 +112,26 @@ def _refuse_unmarked_grading(what):
 
 def guard_end_to_end():
     """The fast tier (``pytest -m "not e2e"``) is every test that does not grade end to end, so a test that grades
-    must say so: a grading in a test without ``@pytest.mark.e2e`` fails it, whether it runs in this process (the
-    pytest plugin every grading builds) or in a command the test or one of its fixtures starts. Returns the undo."""
-    from autograder.grading.plugin import GradingPlugin
+    must say so: a grading in a test without ``@pytest.mark.e2e`` fails it, whether it runs in this process (every
+    grading builds its pytest arguments, just before the graded tests run) or in a command the test or one of its
+    fixtures starts. Returns the undo."""
+    from autograder.grading import grader
 
-    plugin_init, popen_init = GradingPlugin.__init__, subprocess.Popen.__init__
+    pytest_args, popen_init = grader._pytest_args, subprocess.Popen.__init__
 
-    def checked_plugin(self, *args, **kwargs):
+    def checked_pytest_args(*args, **kwargs):  # built once by every grading, just before its tests run
         _refuse_unmarked_grading("a grading in this process")
-        plugin_init(self, *args, **kwargs)
+        return pytest_args(*args, **kwargs)
 
     def checked_popen(self, args, *rest, **kwargs):
         if grades(args):
             _refuse_unmarked_grading(" ".join(map(str, args))[:120])
         popen_init(self, args, *rest, **kwargs)
 
-    GradingPlugin.__init__, subprocess.Popen.__init__ = checked_plugin, checked_popen
+    grader._pytest_args, subprocess.Popen.__init__ = checked_pytest_args, checked_popen
 
     def undo():
-        GradingPlugin.__init__, subprocess.Popen.__init__ = plugin_init, popen_init
+        grader._pytest_args, subprocess.Popen.__init__ = pytest_args, popen_init
     return undo
 
 

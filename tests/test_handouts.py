@@ -44,3 +44,19 @@ def test_every_file_a_handout_names_is_in_the_starter(course):
         assert not missing, f"{assignment.id}: the handout names {missing}, which the starter lacks"
         if not any(name.upper().startswith("README") for name in have):
             assert not re.search(r"\bREADME\b", text, re.I), f"{assignment.id}: the handout sends students to a README"
+
+
+def test_the_footer_says_what_the_public_tests_need_and_compare_with(course):
+    """A starter whose public tests import torch names PyTorch; one without recorded cases does not claim them."""
+    import json
+
+    for assignment in course.assignments():
+        text = (assignment.starter_dir / "handout.md").read_text(encoding="utf-8")
+        footer = text[text.index("## Checking your work"):]
+        tests = assignment.starter_dir / "tests"
+        cases = (tests / "cases.json").read_text(encoding="utf-8")
+        needs_torch = '"__tensor__"' in cases or any(re.search(r"^(import|from) torch\b", p.read_text(encoding="utf-8"),
+                                                               re.M) for p in tests.glob("*.py"))
+        assert ("PyTorch" in footer) == needs_torch, f"{assignment.id}:\n{footer}"
+        recorded = bool(json.loads(cases)["cases"])
+        assert ("recorded from the reference" in footer) == recorded, f"{assignment.id}:\n{footer}"

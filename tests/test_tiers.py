@@ -1,12 +1,13 @@
 """The fast tier (``pytest -m "not e2e"``) holds no grading: conftest refuses one in a test without the e2e mark."""
 
+import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import grades
 
-from autograder.grading.plugin import GradingPlugin
+from autograder.grading.grader import grade
 
 
 @pytest.mark.parametrize("command, grading", [
@@ -30,9 +31,12 @@ def test_an_unmarked_test_cannot_start_a_grading():
         subprocess.Popen([sys.executable, "-m", "autograder", "grade", "no_such_assignment", "nowhere"])
 
 
-def test_an_unmarked_test_cannot_grade_in_process():
+@pytest.mark.needs_torch  # a1's grading imports torch before its tests would run
+def test_an_unmarked_test_cannot_grade_in_process(course, tmp_path):
+    a1 = course.assignment("a1_forward")
+    shutil.copy(a1.solution_files()["forward.py"], tmp_path / "forward.py")
     with pytest.raises(AssertionError, match="mark it @pytest.mark.e2e"):
-        GradingPlugin(None, None, None, False, None, True, None, None)
+        grade(a1, tmp_path)
 
 
 @pytest.mark.e2e

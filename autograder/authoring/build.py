@@ -121,10 +121,25 @@ PACKAGES_WITH_TORCH = ("numpy, pytest and PyTorch. Its CPU build is all the publ
 PUBLIC_TESTS_COMMAND = "python -m pytest tests"
 
 
-def handout(assignment, needs_torch=False):
+#: what the public tests compare with: outputs the build recorded, or the assignment's own checks
+PUBLIC_TESTS_RECORDED = "They compare your functions with outputs recorded from the reference solution on a few\nfixed examples"
+PUBLIC_TESTS_OWN = "They run your code on a few fixed examples and check what this handout asks of\nit"
+
+
+def public_tests_need_torch(assignment, cases):
+    """Whether a student needs torch for the public tests: recorded tensors, or the assignment's own public test
+    files importing it."""
+    imported = {alias.name.split(".")[0] if isinstance(node, ast.Import) else (node.module or "").split(".")[0]
+                for path in sorted(assignment.public_tests_dir.glob("*.py"))
+                for node in ast.walk(syntax.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    return b'"__tensor__"' in cases or "torch" in imported
+
+
+def handout(assignment, needs_torch=False, recorded=True):
     """The handout students read: the instructor's text, with what to upload and how to run the public tests
     under its title (from the config, so a student never looks for them elsewhere), the points table and
-    the footer (what the public tests need)."""
+    the footer (what the public tests need, and what they compare with: ``recorded`` outputs or not)."""
     text = assignment.handout.read_text(encoding="utf-8")
     if "{{POINTS_TABLE}}" not in text:
         raise ValueError(f"{assignment.handout}: put a line {{{{POINTS_TABLE}}}} where the points table goes")
@@ -133,7 +148,8 @@ def handout(assignment, needs_torch=False):
                        GIVEN=given and f" ({_listed(given)} {'is' if len(given) == 1 else 'are'} given: the "
                                        "autograder uses its own copy)")
     footer = _template("handout_footer.md", COMMAND=PUBLIC_TESTS_COMMAND,
-                       PACKAGES=PACKAGES_WITH_TORCH if needs_torch else PACKAGES)
+                       PACKAGES=PACKAGES_WITH_TORCH if needs_torch else PACKAGES,
+                       COMPARED=PUBLIC_TESTS_RECORDED if recorded else PUBLIC_TESTS_OWN)
     title, newline, body = text.partition("\n") if text.startswith("# ") else ("", "", text)
     return title + newline + ("\n" if title else "") + header + "\n" + \
         body.lstrip("\n").replace("{{POINTS_TABLE}}", points_table(assignment)) + footer + \
@@ -190,7 +206,8 @@ def starter_tree(assignment, data_files=None):
     for name, path in assignment.given_files().items():
         tree[name] = strip_markers(path.read_text(encoding="utf-8"), str(path)).encode()
     cases = recorded_cases(assignment)
-    tree["handout.md"] = handout(assignment, needs_torch=b'"__tensor__"' in cases).encode()
+    tree["handout.md"] = handout(assignment, needs_torch=public_tests_need_torch(assignment, cases),
+                                 recorded=bool(json.loads(cases)["cases"])).encode()
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_feedback.py"] = (TEMPLATES / "public_feedback.py").read_bytes()
     tree["tests/cases.json"] = cases  # also names the student's modules, for the notebook's checks

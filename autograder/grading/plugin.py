@@ -206,14 +206,19 @@ class GradingPlugin:
     def _same_cause(self, spec, value, function, wrong_answer):
         """One bug, one explanation: a wrong answer that names no cause of its own, from a function whose earlier
         test named one, gets that cause as "same cause as test N" (where that test is as visible as this one, so
-        no hidden feedback shows through). A crash explains itself and is left alone."""
+        no hidden feedback shows through), and so does one that names the very same cause again. A crash
+        explains itself and is left alone."""
         if spec is None or value is None:
             return
-        if value.diagnosis:
-            self.causes.setdefault(function, (spec.number, spec.visibility, value.diagnosis))
-            return
         number, visibility, cause = self.causes.get(function, (None, None, None))
-        if wrong_answer and cause and visibility in ("visible", spec.visibility):
+        shown = cause and visibility in ("visible", spec.visibility)
+        if value.diagnosis:
+            if shown and value.diagnosis == cause:  # the same bug, explained again: say it is the same
+                value.diagnosis = same_cause(number, cause)
+            else:
+                self.causes.setdefault(function, (spec.number, spec.visibility, value.diagnosis))
+            return
+        if wrong_answer and shown:
             value.diagnosis = same_cause(number, cause)
 
     def _prerequisites(self, spec):
