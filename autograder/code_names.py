@@ -62,14 +62,26 @@ def _worker_sources(assignment):
             *assignment.worker_module_files().values()]
 
 
-def imported_packages(assignment):
-    """The top-level packages the code that runs in the worker imports, e.g. ``{"numpy", "torch"}``."""
+def packages_imported(sources):
+    """The top-level packages ``sources`` (files) import anywhere in them, e.g. ``{"numpy", "torch"}``."""
     packages = set()
-    for source in _worker_sources(assignment):
+    for source in sources:
         for module, level, name in _imports(_parsed(source)).values():
             if not level:
                 packages.add((module or name).split(".")[0])
     return packages
+
+
+def imported_packages(assignment):
+    """The top-level packages the code that runs in the worker imports."""
+    return packages_imported(_worker_sources(assignment))
+
+
+def defined_functions(assignment):
+    """The functions and classes the solution's files define at their top level: what a mutant's ``caught-by``
+    may name."""
+    return {node.name for path in assignment.solution_files().values() for node in _parsed(path).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
 def references(assignment):

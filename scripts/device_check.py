@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Everything an assignment's CUDA judge needs from a GPU machine, in one run of about a minute.
 
-    python scripts/device_check.py [ID] [--archive cuda.tar.gz] [--no-record] [--no-timing]
+    python scripts/device_check.py [ID] [--archive recordings.tar.gz] [--no-record] [--no-timing]
 
 1. machine: torch, CUDA, cuDNN and the device; whether a real worker, under the assignment's
    limits, can compute on CUDA (and how much memory it then holds)
@@ -42,7 +42,8 @@ import torch.nn.functional as F  # noqa: E402
 from autograder.authoring import record_cuda  # noqa: E402
 from autograder.authoring.mutants import load_mutants, write_mutant_submission  # noqa: E402
 from autograder.course import Course  # noqa: E402
-from autograder.kit import cuda  # noqa: E402
+from autograder.grading import extra as extra_data  # noqa: E402
+from autograder.kit import cuda as cuda_judge  # noqa: E402 - "cuda" is this script's flag: whether a GPU is here
 
 FAILURES = []
 SHAPES = [(64, 56), (128, 28), (256, 14)]  # (channels in = out, height = width), 3x3 filters, pad 1
@@ -122,8 +123,8 @@ def record(assignment, cuda, archive):
     else:
         folder = record_cuda.record(assignment.dir, "cpu", Path(tempfile.mkdtemp(prefix="nnhw-recording-")),
                                    allow_non_cuda=True)
-    recording = cuda.load_recording(folder)
-    check(recording is not None and len(recording.cases) == len(cuda.load_cases(assignment.dir)),
+    recording = cuda_judge.load_recording(folder)
+    check(recording is not None and len(recording.cases) == len(cuda_judge.load_cases(assignment.dir)),
           f"{len(recording.cases)} case(s) recorded in {folder}: {recording.describe()}")
     if cuda:
         check(record_cuda.problems(assignment.dir) == [], "the recording matches cuda_cases.py")
@@ -174,7 +175,7 @@ def live(assignment, cuda):
     show([t for t in results["tests"] if t["status"] != "passed" or "CUDA" in t["name"]])
     check(results["score"] == maximum and maximum > 0, "the reference gets full marks")
     if cuda:
-        check(cuda_tests(results) and not results.get("extra_data", {}).get("not_graded"),
+        check(cuda_tests(results) and not extra_data.read(results).get("not_graded"),
               "the CUDA tests ran live (none left out as not graded here)")
     for entry in results.get("leaderboard", []):
         say(f"  leaderboard: {entry['name']} = {entry['value']}")
@@ -184,7 +185,7 @@ def replay(assignment, folder, cuda):
     section("replay the recording with CUDA hidden (a CPU-only grader)")
     env = {"CUDA_VISIBLE_DEVICES": ""}
     if not cuda:
-        env[cuda.ENV_RECORDINGS] = str(folder)
+        env[cuda_judge.ENV_RECORDINGS] = str(folder)
     results, seconds = grade(assignment, assignment.solution_dir, "cuda", env)
     show(cuda_tests(results))
     check(cuda_tests(results) and all(t["status"] == "passed" and t["max_score"] > 0 for t in cuda_tests(results)),
@@ -197,7 +198,7 @@ def mutant(assignment, folder, cuda, name):
     if not found:
         say(f"  no mutant named {name}; skipped")
         return
-    env = {} if cuda else {cuda.ENV_RECORDINGS: str(folder)}
+    env = {} if cuda else {cuda_judge.ENV_RECORDINGS: str(folder)}
     with tempfile.TemporaryDirectory() as temp:
         upload = write_mutant_submission(assignment, found[0], Path(temp) / name)
         results, _ = grade(assignment, upload, "cuda", env)
@@ -219,9 +220,9 @@ def margins(assignment, folder, cuda):
     tests = load_file(assignment.tests_dir / "test_gpu_conv.py", "nnhw_device_check_tests")
     reference = assignment.load_reference()
     device = "cuda" if cuda else "cpu"
-    recording = cuda.load_recording(folder)
+    recording = cuda_judge.load_recording(folder)
     worst = 0.0
-    with cuda.tf32_off():
+    with cuda_judge.tf32_off():
         for entry in recording.cases:
             x, weight, bias = [None if a is None else torch.from_numpy(a).to(device) for a in entry["args"]]
             dout = torch.from_numpy(entry["grad_output"]).to(device)
@@ -263,7 +264,7 @@ def timing(assignment, cuda):
                 times.append(time.perf_counter() - start)
         return statistics.median(times)
 
-    with cuda.tf32_off():
+    with cuda_judge.tf32_off():
         for channels, side in SHAPES:
             x = torch.randn(batch, channels, side, side, generator=generator).to(device)
             weight = (torch.randn(channels, channels, 3, 3, generator=generator) / (3 * channels ** 0.5)).to(device)
@@ -291,11 +292,11 @@ def main():
     cuda = torch.cuda.is_available()
     machine(assignment, cuda)
     if options.no_record:
-        folder = Path(os.environ.get(cuda.ENV_RECORDINGS) or assignment.dir / cuda.RECORDINGS_DIR)
+        folder = Path(os.environ.get(cuda_judge.ENV_RECORDINGS) or assignment.dir / cuda_judge.RECORDINGS_DIR)
     else:
         folder = record(assignment, cuda, options.archive)
     live(assignment, cuda)
-    if cuda.load_recording(folder) is not None:
+    if cuda_judge.load_recording(folder) is not None:
         margins(assignment, folder, cuda)
         replay(assignment, folder, cuda)
         mutant(assignment, folder, cuda, options.mutant)

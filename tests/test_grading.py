@@ -9,13 +9,15 @@ import numpy as np
 import once_per_session
 import pytest
 from fake_gradescope import make_container, run_autograder
-from helpers import ROOT, by_name, grade
+from helpers import ROOT, grade
 
 from autograder.authoring import build
 from autograder.authoring.mutants import load_mutants, write_mutant_submission
-from autograder.authoring.verify import CAUSE_TARGET, cause_share, defined_functions, function_of, verify_many
+from autograder.authoring.verify import CAUSE_TARGET, cause_share, verify_many
+from autograder.code_names import defined_functions
 from autograder.course import Course
 from autograder.grading import results as results_json
+from autograder.grading.plugin import function_of
 
 pytestmark = [pytest.mark.needs_torch,  # grades, or builds, an assignment (the grader imports torch)
               pytest.mark.e2e]

@@ -111,7 +111,7 @@ def toy(tmp_path, content=None):
     assignment = SimpleNamespace(id="toy", dir=folder, public_tests_dir=folder / "public_tests",
                                  solution_files=lambda: {"toy.py": solution})
     cases = [{"name": f"{f}: 2", "function": f, "args": [2.0], "kwargs": {}} for f in ("double", "half")]
-    return assignment, json.dumps({"modules": ["toy"], "cases": protocol.to_json_data(cases)})
+    return assignment, {"modules": ["toy"], "cases": protocol.to_json_data(cases)}  # cases.json, read
 
 
 def sources(assignment, cases):

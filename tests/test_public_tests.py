@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import ROOT
 
 from autograder.authoring.build import starter_tree
@@ -105,7 +104,7 @@ def test_no_test_module_without_cases_is_shipped(course):
     names the student's modules for the notebook's checks); a1's has one."""
     from autograder.authoring.build import recorded_case_files
 
-    assert recorded_case_files(b'{"cases": []}') == {}
-    assert "tests/test_public.py" in recorded_case_files(b'{"cases": [{"name": "sigmoid"}]}')
+    assert recorded_case_files({"cases": []}) == {}
+    assert "tests/test_public.py" in recorded_case_files({"cases": [{"name": "sigmoid"}]})
     assert not (course.assignment("a4_pytorch").starter_dir / "tests" / "test_public.py").exists()
     assert (course.assignment("a1_forward").starter_dir / "tests" / "test_public.py").is_file()

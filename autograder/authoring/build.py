@@ -17,6 +17,7 @@ from autograder import protocol, syntax
 from autograder.authoring import notebook
 from autograder.authoring import public_cases as public_case
 from autograder.authoring.rounding import portable, portable_inputs, widened
+from autograder.code_names import packages_imported
 from autograder.config import ConfigError, typo_hint
 from autograder.grading.versions import LOCK_NAME
 from autograder.kit import data
@@ -129,11 +130,7 @@ PUBLIC_TESTS_OWN = "They run your code on a few fixed examples and check what th
 def public_tests_need_torch(assignment, cases):
     """Whether a student needs torch for the public tests: recorded tensors, or the assignment's own public test
     files importing it."""
-    imported = {alias.name.split(".")[0] if isinstance(node, ast.Import) else (node.module or "").split(".")[0]
-                for path in sorted(assignment.public_tests_dir.glob("*.py"))
-                for node in ast.walk(syntax.parse(path.read_text(encoding="utf-8")))
-                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
-    return b'"__tensor__"' in cases or "torch" in imported
+    return b'"__tensor__"' in cases or "torch" in packages_imported(sorted(assignment.public_tests_dir.glob("*.py")))
 
 
 def handout(assignment, needs_torch=False, recorded=True):
@@ -206,24 +203,25 @@ def starter_tree(assignment, data_files=None):
     for name, path in assignment.given_files().items():
         tree[name] = strip_markers(path.read_text(encoding="utf-8"), str(path)).encode()
     cases = recorded_cases(assignment)
+    recorded = json.loads(cases)
     tree["handout.md"] = handout(assignment, needs_torch=public_tests_need_torch(assignment, cases),
-                                 recorded=bool(json.loads(cases)["cases"])).encode()
+                                 recorded=bool(recorded["cases"])).encode()
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_feedback.py"] = (TEMPLATES / "public_feedback.py").read_bytes()
     tree["tests/cases.json"] = cases  # also names the student's modules, for the notebook's checks
-    tree.update(recorded_case_files(cases))
+    tree.update(recorded_case_files(recorded))
     for path in sorted(assignment.public_tests_dir.glob("*.py")):  # the assignment's own tests and helpers, if any
         tree[f"tests/{path.name}"] = path.read_bytes()
     tree.update(handout_images(assignment))
-    tree.update(notebook.starter_files(assignment, tree["handout.md"].decode(), cases))  # <id>.ipynb and its helper
+    tree.update(notebook.starter_files(assignment, tree["handout.md"].decode(), recorded))  # <id>.ipynb and its helper
     tree.update(data.starter_files(assignment, data.make_files(assignment) if data_files is None else data_files))
     return tree
 
 
-def recorded_case_files(cases):
-    """``tests/test_public.py`` and the modules it runs on, where the assignment records public cases (``cases``,
-    the bytes of cases.json). None where it records none: a test module without cases only shows as skipped."""
-    if not json.loads(cases)["cases"]:
+def recorded_case_files(recorded):
+    """``tests/test_public.py`` and the modules it runs on, where the assignment records public cases (``recorded``,
+    cases.json read). None where it records none: a test module without cases only shows as skipped."""
+    if not recorded["cases"]:
         return {}
     return {"tests/test_public.py": (TEMPLATES / "test_public.py").read_bytes(),
             "tests/_nnhw_protocol.py": (ENGINE / "protocol.py").read_bytes(),

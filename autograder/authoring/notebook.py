@@ -128,9 +128,9 @@ def setup_cell(modules):
             "autoreload()")
 
 
-def notebook(assignment, handout, cases_json):
-    """The notebook's bytes: ``handout`` (its Markdown as students read it) interleaved with the cells."""
-    recorded = json.loads(cases_json)
+def notebook(assignment, handout, recorded):
+    """The notebook's bytes: ``handout`` (its Markdown as students read it) interleaved with the cells;
+    ``recorded`` is the starter's cases.json, read."""
     functions = public_functions(assignment, protocol.from_json_data(recorded["cases"]))
     parts = sections(handout)
     content = content_cells(assignment)
@@ -200,6 +200,6 @@ def _dumps(cells):
     return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def starter_files(assignment, handout, cases_json):
-    """The notebook and the helper its cells call, for the starter tree."""
-    return {notebook_path(assignment): notebook(assignment, handout, cases_json), HELPER: HELPER_SOURCE.read_bytes()}
+def starter_files(assignment, handout, recorded):
+    """The notebook and the helper its cells call, for the starter tree (``recorded``: cases.json, read)."""
+    return {notebook_path(assignment): notebook(assignment, handout, recorded), HELPER: HELPER_SOURCE.read_bytes()}

@@ -12,7 +12,6 @@ graded once per hypothesis seed, and a mutant that some seed lets through is rep
 seeds that miss it: a bug caught only by luck is not caught.
 """
 
-import ast
 import contextlib
 import functools
 import tempfile
@@ -21,14 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import syntax
 from autograder.authoring.mutants import MutantError, load_mutants, write_mutant_submission
-from autograder.check import likely_cause
 from autograder.batch.runner import Runner, Zygotes, cores
-from autograder.code_names import affected_names, references
+from autograder.check import likely_cause
+from autograder.code_names import affected_names, defined_functions, references
 from autograder.config import ConfigError, typo_hint
 from autograder.grading import extra as extra_data
 from autograder.grading.grader import examples_key
+from autograder.grading.plugin import function_of
 from autograder.grading.replay import load_calls
 
 
@@ -67,11 +66,6 @@ class Graded:
         """``(failed under every seed, failed under some seed)``: sets of test numbers."""
         each = [{t.get("number") for t in self.failed_tests(r)} for r in self.runs.values()]
         return set.intersection(*each), set.union(*each)
-
-
-def function_of(title):
-    """The student function a test grades: its title starts with ``function:``."""
-    return title.split(":", 1)[0].strip()
 
 
 #: the share of mutants whose first failure should name a likely cause (below it, verify shows the share in yellow)
@@ -159,17 +153,6 @@ def _with_solution_verdicts(results, solution):
     ran = {t.get("number"): t for t in results["tests"]}
     tests = [ran.pop(t.get("number"), t) for t in solution.get("tests", [])] + list(ran.values())
     return {**results, "tests": tests, "score": sum(t.get("score", 0) for t in tests)}
-
-
-def defined_functions(assignment):
-    """The functions and classes the solution's files define at their top level: what a mutant's ``caught-by``
-    may name."""
-    names = set()
-    for path in assignment.solution_files().values():
-        tree = syntax.parse(path.read_text(encoding="utf-8"), str(path))
-        names.update(node.name for node in tree.body
-                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
-    return names
 
 
 def check_caught_by(assignment, mutants):

@@ -32,10 +32,10 @@ def preload(torch):
     packages, the grader, then torch where the assignment's config says it needs it): the order modules are imported
     in can change the examples hypothesis draws. Only assignments that agree on torch share a zygote."""
     import click  # noqa: F401 - what the command line imports first
-    import rich.box  # noqa: F401, E401
-    import rich.console
-    import rich.markup
-    import rich.table
+    import rich.box  # noqa: F401
+    import rich.console  # noqa: F401
+    import rich.markup  # noqa: F401
+    import rich.table  # noqa: F401
 
     from autograder.grading import grader  # noqa: F401 - pytest, hypothesis, numpy, the plugin, the sandbox, the protocol
 

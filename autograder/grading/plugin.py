@@ -21,6 +21,7 @@ from hypothesis import seed as hypothesis_seed
 
 from autograder.check import Mismatch, same_cause
 from autograder.grading import replay
+from autograder.grading.results import NOT_GRADED_PREFIX
 from autograder.grading.student import Student, StudentCodeAbort, StudentCodeError
 
 GRADING_PROFILE = "nnhw-grading"
@@ -54,6 +55,11 @@ class Outcome:
 def _title(item):
     doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
     return doc[0].strip() if doc else item.name
+
+
+def function_of(title):
+    """The graded function a test's title names, before its colon (``tanh: ...`` -> ``tanh``)."""
+    return title.split(":", 1)[0].strip()
 
 
 def _feedback_value(exc):
@@ -227,7 +233,7 @@ class GradingPlugin:
             outcome = self.outcomes.get(required)
             if outcome is not None and not outcome.passed and not outcome.skipped:
                 number = self.config.test(required).number
-                function = outcome.title.split(":")[0]
+                function = function_of(outcome.title)
                 lines.append(f"{function} fails test {number} (\"{outcome.title}\"): fix it first, this test "
                              "relies on it\n")
         return "".join(lines)
@@ -255,11 +261,11 @@ class GradingPlugin:
         if report.skipped and previous is None:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             reason = reason.removeprefix("Skipped: ")
-            self.outcomes[item.name] = Outcome(item.name, _title(item), False, f"not graded here: {reason}", True)
+            self.outcomes[item.name] = Outcome(item.name, _title(item), False, NOT_GRADED_PREFIX + reason, True)
         elif report.when == "call" or (report.failed and previous is None):
             self.calls[item.name] = sorted(self.session.called)
             spec = self.config.test(item.name)
-            output = "" if report.passed else self._output(spec, call.excinfo.value, _title(item).split(":")[0])
+            output = "" if report.passed else self._output(spec, call.excinfo.value, function_of(_title(item)))
             score = getattr(item.obj, "__score__", self.scores.get(item.name))
             self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output,
                                                score=None if score is None else float(score))

@@ -25,14 +25,7 @@ from autograder.protocol import Op
 from autograder.sandbox import warm
 from autograder.sandbox.confine import probe
 from autograder.sandbox.environment import worker_env
-from autograder.sandbox.processes import (
-    TOKEN_VARIABLE,
-    anonymous_memory_mb,
-    kill_all,
-    processes_of,
-    remove_files_of,
-    worker_python,
-)
+from autograder.sandbox.processes import anonymous_memory_mb, kill_all, processes_of, remove_files_of, worker_python
 from autograder.sandbox.replies import MB, CappedReader, Garbled, TooLarge, check_reply, make_tensor
 from autograder.sandbox.restrict import restrict
 from autograder.sandbox.uids import WorkerSetupError, drop_privileges, lease_uid

@@ -16,19 +16,14 @@ A case is a dict ``{"name", "function", "args", "kwargs"}`` and, for torch code,
 
 
 try:  # in the grader
-    from autograder.protocol import resolve as _resolve
+    from autograder.protocol import resolve
 except ImportError:  # copied into a starter, beside the protocol's copy
-    from _nnhw_protocol import resolve as _resolve
-
-
-def resolve(find, dotted):
-    """``find(name)`` gives a top-level object; the rest of ``dotted`` is attributes of it."""
-    return _resolve(dotted, find)
+    from _nnhw_protocol import resolve
 
 
 def run(find, case):
     """The answer ``case`` asks of the code that ``find`` looks names up in."""
-    function = resolve(find, case["function"])
+    function = resolve(case["function"], find)
     args, kwargs = list(case["args"]), dict(case.get("kwargs", {}))
     if case.get("module"):
         return _run_module(function, args, kwargs, case)

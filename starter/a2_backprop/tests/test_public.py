@@ -18,11 +18,11 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from _nnhw_cases import extra_arguments, resolve, run  # noqa: E402
+from _nnhw_cases import extra_arguments, run  # noqa: E402
 from _nnhw_check import Check, same_arguments  # noqa: E402
 from _nnhw_diagnosis import Diagnoser, batch_sizes, crash_relation  # noqa: E402
 from _nnhw_feedback import answer, fail, feedback_only  # noqa: E402
-from _nnhw_protocol import from_json_data  # noqa: E402
+from _nnhw_protocol import from_json_data, resolve  # noqa: E402
 
 TORCH_CPU = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
@@ -61,7 +61,7 @@ def _needs_torch(value):
 
 def _inputs(case):
     try:
-        signature = inspect.signature(resolve(find, case["function"]))
+        signature = inspect.signature(resolve(case["function"], find))
         return dict(signature.bind(*case["args"], **case["kwargs"]).arguments)
     except (TypeError, ValueError) as exc:
         if case.get("module") or "." in case["function"]:

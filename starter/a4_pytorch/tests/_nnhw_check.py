@@ -293,7 +293,7 @@ class Check:
         elif not _same_kind(got, expected):
             kind = "True or False" if isinstance(expected, (bool, np.bool_)) else "an integer"
             self.fail(f"{what} should be {kind}, got {describe(got)}")
-        if list(got) != list(expected) if isinstance(expected, (list, tuple)) else got != expected:
+        if (list(got) != list(expected)) if isinstance(expected, (list, tuple)) else (got != expected):
             values = "values" if isinstance(expected, (list, tuple)) else "value"
             self.fail(f"wrong {values} in {what}: expected {exact_text(expected)}, got {exact_text(got)}", "",
                       self._diagnosis(got, expected, path))
