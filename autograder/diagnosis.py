@@ -244,7 +244,7 @@ def brief(value, other=None):
     if array.ndim == 0:
         return f"{array[()]:.4g}" if array.dtype.kind in "fc" else str(array[()])
     if array.size <= 6:
-        return np.array2string(array, precision=4, separator=", ")
+        return " ".join(np.array2string(array, precision=4, separator=", ", max_line_width=10**6).split())
     reference = _numeric(other)
     if reference is not None and reference.shape == array.shape and array.dtype.kind in "f":
         with np.errstate(invalid="ignore"):

@@ -84,6 +84,10 @@ def probes(args, kwargs, names):
             found.append(Probe(f"other values in {which}" + (" (a second set)" if seed == 2 else ""),
                                lambda a, k, seed=seed: _replace(a, k, {key: _vary(_get(a, k, key), seed)
                                                                        for key, _ in varied})))
+    if len(arrays) == 1 and arrays[0][2].ndim == 2:  # a batch whose two axes differ in length, the other way
+        key, name, _ = arrays[0]
+        found.append(Probe(f"one more column in {name}", lambda a, k: _replace(a, k, {key: np.hstack(
+            [_get(a, k, key), _vary(_get(a, k, key)[:, :1] * 0, 3)])})))
     large = [(key, name, float(np.abs(value[np.isfinite(value)]).max(initial=0.0))) for key, name, value in arrays]
     large = [(key, name, size) for key, name, size in large if size > LADDER[0]]
     for target in LADDER:
