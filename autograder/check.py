@@ -73,10 +73,10 @@ class Feedback:
     def render(self, hide_inputs=False, max_lines=None):
         """The text a student reads; inputs are left out when this feedback or the caller hides them, and
         summarised by their shapes when the whole text would run past ``max_lines``."""
-        head = [f"{self.function}: {self.problem}" if self.function else self.problem, *self.details]
-        if self.diagnosis:
+        head = [f"{self.function}: {self.problem}" if self.function else self.problem]
+        if self.diagnosis:  # the cause (and its evidence) first: what a student reads when they read one line
             head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
-        head += self.context
+        head += [*self.details, *self.context]
         tail = [f"formula (slides): {self.formula}"] if self.formula else []
         inputs = []
         if self.inputs:
@@ -327,8 +327,8 @@ class Check:
         bad_finite = np.isfinite(got) != np.isfinite(expected)
         if bad_finite.any():
             index = np.unravel_index(np.argmax(bad_finite), got.shape)
-            self.fail(f"{what} has non-finite values (NaN or inf) where the expected values are finite" if not
-                      np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
+            self.fail(f"{what} is {number(got[index]).replace('nan', 'NaN')}{_where(index)}, where the expected "
+                      f"value is finite" if not np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
                       "\n".join([f"first{_where(index)}: expected {number(expected[index])}, got {number(got[index])}",
                                  *previews(expected, got, index)]), self._diagnosis(got, expected, path))
         rtol, atol = self.tolerance(got.dtype)

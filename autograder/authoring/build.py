@@ -16,6 +16,7 @@ from pathlib import Path
 from autograder import protocol, syntax
 from autograder.authoring import notebook
 from autograder.authoring import public_cases as public_case
+from autograder.authoring.recorded_causes import diagnosis_table
 from autograder.authoring.rounding import portable, portable_inputs, widened
 from autograder.code_names import packages_imported
 from autograder.config import ConfigError, typo_hint
@@ -166,22 +167,27 @@ def _listed(names):
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
+def _public_cases(assignment):
+    """``(module, reference, cases)``: the assignment's public cases with their inputs rounded (:mod:`portable`)."""
+    spec = importlib.util.spec_from_file_location(f"nnhw_public_cases_{assignment.id}", assignment.public_cases)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cases = [portable_inputs({**case, "kwargs": case.get("kwargs", {})}) for case in module.cases()]
+    return module, assignment.load_reference(), cases
+
+
 def recorded_cases(assignment):
     """Run the reference on the assignment's public cases; the outputs become the students' fixtures.
 
     Inputs and answers are rounded (:mod:`portable`), and answers are computed in float64 whatever the
     inputs' precision, so the recorded values, and starter/, are the same on every machine."""
-    spec = importlib.util.spec_from_file_location(f"nnhw_public_cases_{assignment.id}", assignment.public_cases)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    reference = assignment.load_reference()
+    module, reference, prepared = _public_cases(assignment)
 
     def find(name):
         return getattr(reference, name)
 
     cases = []
-    for case in module.cases():
-        case = portable_inputs({**case, "kwargs": case.get("kwargs", {})})
+    for case in prepared:
         native = public_case.run(find, copy.deepcopy(case))
         wide = public_case.run(find, widened(copy.deepcopy(case)))
         cases.append({**case, "expected": portable(wide, like=native)})
@@ -191,6 +197,15 @@ def recorded_cases(assignment):
     if outputs:
         data["outputs"] = {name: list(items) for name, items in sorted(outputs.items())}
     return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
+
+
+def recorded_diagnoses(assignment):
+    """``tests/causes.json``: per public case (in cases.json's order) the experiment its test runs on a wrong
+    answer (:mod:`.recorded_causes`), or null. Compact: it is read by the tests, not by people."""
+    _, reference, cases = _public_cases(assignment)
+    tables = [diagnosis_table(reference, case) for case in cases]
+    return json.dumps({"cases": protocol.to_json_data(tables)}, ensure_ascii=False,
+                      separators=(",", ":")).encode() + b"\n"
 
 
 def starter_tree(assignment, data_files=None):
@@ -209,6 +224,8 @@ def starter_tree(assignment, data_files=None):
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_feedback.py"] = (TEMPLATES / "public_feedback.py").read_bytes()
     tree["tests/cases.json"] = cases  # also names the student's modules, for the notebook's checks
+    if recorded["cases"]:
+        tree["tests/causes.json"] = recorded_diagnoses(assignment)
     tree.update(recorded_case_files(recorded))
     for path in sorted(assignment.public_tests_dir.glob("*.py")):  # the assignment's own tests and helpers, if any
         tree[f"tests/{path.name}"] = path.read_bytes()

@@ -23,12 +23,11 @@ def _floats(value):
 
 
 def _scaled(answer, factor):
-    """``answer`` (arrays, numbers, lists and tuples of them) times ``factor``."""
-    if isinstance(answer, (list, tuple)):
-        return type(answer)(_scaled(a, factor) for a in answer)
+    """``answer`` times ``factor`` where it is one float array or number; None for a structured answer (a bug
+    that scales every item of a tuple at once is not one students make)."""
     if isinstance(answer, (np.ndarray, float, np.floating)) and np.asarray(answer).dtype.kind == "f":
         return answer * factor
-    return answer
+    return None
 
 
 class Probe:

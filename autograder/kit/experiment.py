@@ -8,10 +8,11 @@ reference solution.
 
 import copy
 import time
+import warnings
 
 import numpy as np
 
-from autograder.diagnosis import Lab, _numeric, same
+from autograder.diagnosis import SAME, Lab, _numeric, same
 from autograder.kit import catalogue
 
 #: wall seconds an experiment may spend calling the student's code again (a safety net: the number of
@@ -94,7 +95,7 @@ class LiveLab(Lab):
     def _answer(self, key, compute):
         if key not in self._answers:
             try:
-                self._answers[key] = compute()
+                self._answers[key] = quietly(compute)
             except Exception:  # noqa: BLE001 - what cannot be computed here predicts nothing
                 self._answers[key] = None
         return self._answers[key]
@@ -126,6 +127,23 @@ class LiveLab(Lab):
         return self._deadline is not None and time.monotonic() > self._deadline
 
 
+def differences(answer, right):
+    """``answer`` with each part equal to ``right``'s written as :data:`SAME` (most bugs change one item of a
+    tuple answer, and show on a few probes only); :func:`autograder.diagnosis.restored` undoes it."""
+    if same(answer, right):
+        return SAME
+    if isinstance(answer, (list, tuple)) and isinstance(right, (list, tuple)) and len(answer) == len(right):
+        return type(answer)(differences(a, r) for a, r in zip(answer, right))
+    return answer
+
+
+def quietly(compute):
+    """``compute()`` without numpy's warnings: probes take the reference where the student's bugs go (0/0)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return compute()
+
+
 def tabulate(lab):
     """The probes, the reference's answers and each hypothesis's predictions of ``lab``, as data a public test
     can run the same experiment on (:class:`autograder.diagnosis.RecordedLab`). Hypotheses that cannot explain
@@ -141,12 +159,16 @@ def tabulate(lab):
         differs = [k for k in kept if lab.prediction(k, i) is not None and not same(lab.prediction(k, i), answer)]
         if differs or lab.scale(i) is not None:
             probes.append(i)
+    def predicted(k, i):  # only what differs from the right answer is stored (see :func:`differences`)
+        answer = lab.prediction(k, i)
+        return None if answer is None else differences(answer, lab.reference(i) if i else right)
+
     return {
         "probes": [{"label": lab.label(i), "scale": lab.scale(i), "args": lab.inputs[i][0],
                     "kwargs": lab.inputs[i][1]} for i in probes],
         "reference": [lab.reference(i) for i in probes],
         "bugs": [{"cause": lab.causes[k], "trusted": k < lab.trusted,
-                  "predictions": [lab.prediction(k, i) for i in (0, *probes)]} for k in kept],
+                  "predictions": [predicted(k, i) for i in (0, *probes)]} for k in kept],
     }
 
 
