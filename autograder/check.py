@@ -26,6 +26,10 @@ PREVIEW = 8
 LIKELY_CAUSE = "likely cause: "
 
 
+#: why an argument changes under the caller: the one way it can (the graded and the public tests both name it)
+IN_PLACE = ("an in-place operation (x -= ..., x[...] = ..., np.maximum(x, 0, out=x)) writes into the caller's array; "
+            "compute a new one instead (W = W - lr * dW, not W -= lr * dW)")
+
 #: a later failure that an earlier test's cause explains (one bug, one explanation) names it so
 SAME_CAUSE = "same cause as test {number}: {cause}"
 _SAME_CAUSE = re.compile(r"same cause as test \S+: ")

@@ -15,15 +15,10 @@ import copy
 
 import numpy as np
 
-from autograder.check import Check, Feedback, describe
+from autograder.check import IN_PLACE, Check, Feedback, describe
 from autograder.diagnosis import Diagnoser, crash_relation
 from autograder.grading.student import StudentCodeError, _named_inputs
 from autograder.kit.experiment import LiveLab, causes_of
-
-#: why an argument changes under the caller: the one way it can
-IN_PLACE = ("an in-place operation (x -= ..., x[...] = ..., np.maximum(x, 0, out=x)) writes into the caller's array; "
-            "compute a new one instead (W = W - lr * dW, not W -= lr * dW)")
-
 
 def expected_shape(expected):
     """'float64 array of shape (3, 4)', or a tuple of those: what a crash should have returned."""

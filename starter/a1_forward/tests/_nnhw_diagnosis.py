@@ -236,12 +236,16 @@ def instability(lab, got, expected, max_runs=len(LADDER)):
 def brief(value, other=None):
     """A short rendering of an answer for the evidence line: small arrays whole, else the entry where it
     differs most from ``other``."""
+    path = ""
+    while isinstance(value, (list, tuple)) and isinstance(other, (list, tuple)) and len(value) == len(other):
+        i = next((i for i, (a, b) in enumerate(zip(value, other)) if not same(a, b)), None)
+        if i is None:
+            break
+        path, value, other = f"{path}[{i}]", value[i], other[i]
+    if path:
+        return f"{path} = {brief(value, other)}"
     array = _numeric(value)
     if array is None:
-        if isinstance(value, (list, tuple)) and isinstance(other, (list, tuple)) and len(value) == len(other):
-            for i, (a, b) in enumerate(zip(value, other)):
-                if not same(a, b):
-                    return f"[{i}] = {brief(a, b)}"
         return repr(value)[:80]
     if array.ndim == 0:
         return f"{array[()]:.4g}" if array.dtype.kind in "fc" else str(array[()])

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _nnhw_cases import extra_arguments, run  # noqa: E402
-from _nnhw_check import Check, same_arguments  # noqa: E402
+from _nnhw_check import IN_PLACE, Check, same_arguments  # noqa: E402
 from _nnhw_diagnosis import Diagnoser, RecordedLab, crash_relation  # noqa: E402
 from _nnhw_feedback import answer, fail, feedback_only  # noqa: E402
 from _nnhw_protocol import from_json_data, resolve  # noqa: E402
@@ -119,5 +119,5 @@ def test_recorded_case(case):
                 if not same_arguments(extra_arguments(case)[key], value)]
     if changed:
         check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
-                   "place; functions must return new arrays and leave their arguments unchanged")
+                   "place; functions must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
     check.matches(got, case["expected"])
