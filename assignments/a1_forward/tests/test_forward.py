@@ -45,7 +45,7 @@ def test_sigmoid_matches_reference(student, reference, z):
 
 @given(z=nst.any_arrays(nst.extreme_floats()))
 def test_sigmoid_extreme_inputs(student, reference, z):
-    """sigmoid: finite and correct for extreme inputs (±710, ±1000, ±1e300: no overflow)"""
+    """sigmoid: finite and correct for extreme inputs (±710, ±1000, ±1e300: no nan, no wrong 0 or 1)"""
     judge(student, reference, "sigmoid", z, formula=SIGMOID, torch_judge=torch_of(torch.sigmoid))
 
 

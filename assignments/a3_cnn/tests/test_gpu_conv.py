@@ -378,7 +378,7 @@ def _cuda_inputs(case):
 
 
 def test_conv2d_cuda_matches_cudnn(student):
-    """conv2d: float32 on CUDA matches cuDNN with TF32 off (graders without a GPU replay cuDNN results recorded on one)"""
+    """conv2d: float32 on a CUDA GPU matches cuDNN, torch's GPU convolution, with TF32 off"""
     for case in cuda.cuda_cases(ASSIGNMENT_DIR, tag="conv2d"):
         x, weight, bias = case.args
         got = student.call("conv2d", x, weight, bias, **case.kwargs)
@@ -388,7 +388,7 @@ def test_conv2d_cuda_matches_cudnn(student):
 
 
 def test_Conv2dFunction_cuda_backward_matches_cudnn(student):
-    """Conv2dFunction: float32 output and dx, dw, db on CUDA match cuDNN with TF32 off (recorded where the grader has no GPU)"""
+    """Conv2dFunction: float32 output and dx, dw, db on a CUDA GPU match cuDNN's with TF32 off"""
     for case in cuda.cuda_cases(ASSIGNMENT_DIR, tag="Conv2dFunction"):
         x, weight, bias = case.args
         stride, padding = pair(case.kwargs["stride"]), pair(case.kwargs["padding"])
