@@ -264,6 +264,8 @@ def _print_catch_table(assignment, graded):
         entry = solution.get(spec.number, not_graded.get(spec.number, {}))
         if spec.number in not_graded:
             count = "[dim]not graded here[/]"
+        elif entry.get("status", "passed") != "passed":  # its catches would count the solution's own failure
+            count = "[red]the solution fails it[/]"
         else:
             count = f"catches {catches:>2}".ljust(15)
             count = count if catches else f"[yellow]{count}[/]"

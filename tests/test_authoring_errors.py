@@ -105,3 +105,88 @@ def test_verify_stops_when_the_tests_and_the_config_disagree(course, assignment)
     assert_clean_error(result, f"{DEMO}: verify stopped, the solution could not be graded",
                        "not in the config: test_affine_keeps_the_batch")
     assert "affine_no_bias" not in result.output and "no test of" not in result.output
+
+
+# -- names checked before anything is built (a typo is the author's, never the code graded) ----------------
+def test_build_and_verify_refuse_a_graded_test_calling_a_name_the_solution_lacks(course, assignment, tmp_path):
+    """Before, the build wrote the bundle, verify said "the solution scores 0 of 1" and a student read
+    "rename it to 'afine'"."""
+    edit(assignment.tests_dir / f"test_{DEMO}.py", 'judge(student, reference, "affine"',
+         'judge(student, reference, "afine"')
+    test_file = assignment.tests_dir / f"test_{DEMO}.py"
+    for args in (["build", DEMO, "--dist", tmp_path / "dist"], ["build", DEMO, "--check"], ["verify", DEMO]):
+        assert_clean_error(nnhw(course, *args), f"{test_file}:", "calls 'afine', which the solution does not "
+                           "define", "did you mean 'affine'?")
+    assert not (tmp_path / "dist").exists() and not (course / ".nnhw").exists()
+
+
+def test_build_refuses_a_test_titled_after_a_name_the_solution_lacks(course, assignment, tmp_path):
+    """Before, the typo went into the handout's points table, and verify matched no mutant's caught-by to it."""
+    edit(assignment.tests_dir / f"test_{DEMO}.py", '"""affine: z = h W + b', '"""afine: z = h W + b')
+    assert_clean_error(nnhw(course, "build", DEMO, "--dist", tmp_path / "dist"),
+                       "test_affine_matches_reference's title", "names 'afine', which is not a function of the "
+                       "solution", "did you mean 'affine'?")
+
+
+def test_verify_refuses_a_mutant_whose_def_names_no_function_of_the_solution(course, assignment):
+    """Before, verify graded it and reported "no test of affine fails, though the mutant breaks it": the
+    misspelt def replaced nothing, and the author went off to strengthen tests that were fine."""
+    edit(assignment.mutants_dir / "affine_no_bias.py", "def affine(h, W, b):", "def afine(h, W, b):")
+    assert_clean_error(nnhw(course, "verify", DEMO), str(assignment.mutants_dir / "affine_no_bias.py"),
+                       "defines 'afine', which the solution does not define, so it replaces nothing",
+                       "did you mean 'affine'?")
+    assert not (course / ".nnhw").exists(), "nothing was graded"
+
+
+def test_a_mutants_own_helper_is_not_a_typo(course, assignment):
+    """A helper the mutant's replacement calls is the mutant's own: no problem."""
+    from autograder.authoring.mutants import load_mutant
+    from autograder.authoring.names import mutant_problems
+
+    path = assignment.mutants_dir / "affine_no_bias.py"
+    edit(path, "def affine(h, W, b):\n    return h @ W",
+         "def _product(h, W):\n    return h @ W\n\n\ndef affine(h, W, b):\n    return _product(h, W)")
+    assert mutant_problems(assignment, load_mutant(path)) == []
+
+
+def test_verify_prints_the_solutions_own_failure(assignment):
+    """Before, verify said only "the solution scores 0 of 1"; the reason showed only under `nnhw grade
+    --feedback`. The reason holds braces (a dict's repr), which must survive verify's formatting."""
+    reason = "affine: wrong values in the result\nexpected: {'z': 1}\nlikely cause: the bias b is never added"
+
+    def solution_fails(assignment, upload, out, **options):
+        failed = Path(upload).parent.name == "solutions"
+        return {"score": 0.0 if failed else 1.0, "output": "", "tests": [
+            {"name": "affine: z = h W + b", "number": "1", "score": 0.0 if failed else 1.0, "max_score": 1.0,
+             "status": "failed" if failed else "passed", "output": reason if failed else ""}]}
+
+    graded = verify(assignment, jobs=1, grade=solution_fails)
+    (problem,) = graded[0].problems
+    assert problem.startswith("the solution scores 0 of 1: affine: z = h W + b\naffine: z = h W + b fails with:\n")
+    assert problem.endswith(reason)
+
+
+def test_feedback_never_asks_a_student_to_rename_to_a_name_the_solution_lacks(assignment):
+    """A name only a test's own helper computes escapes the build's check; the grader then asks for it, the
+    student's code lacks it as the solution does, and the feedback blames the test, not the student's names."""
+    from types import SimpleNamespace
+
+    from autograder.grading.student import Session, StudentCodeAbort
+    from autograder.protocol import ErrorKind
+
+    class Worker:  # answers as the worker does for a name no module of the submission defines
+        imports = {}
+
+        def request(self, message, payload):
+            return {"ok": False, "error": {"type": ErrorKind.MISSING.value, "message":
+                                           f"did you mean 'affine'? (rename it to {message['target']!r})"}}, None
+
+    reference = assignment.load_reference()
+    session = Session({f"{DEMO}.py": Path("unused")}, {}, reference, SimpleNamespace(limits=assignment.config.limits))
+    session.worker = Worker()
+    with pytest.raises(StudentCodeAbort) as missing:
+        session.request("afine", (1,))
+    assert "rename" not in str(missing.value) and "the reference solution does not define either" in str(missing.value)
+    with pytest.raises(StudentCodeAbort) as misspelt:  # a name the solution has: the student's typo, and the hint
+        session.request("affine", (1, 2, 3))
+    assert "rename it to 'affine'" in str(misspelt.value)

@@ -16,6 +16,7 @@ from pathlib import Path
 from autograder import protocol, syntax
 from autograder.authoring import notebook
 from autograder.authoring import public_cases as public_case
+from autograder.authoring.names import check_test_names
 from autograder.authoring.rounding import portable, portable_inputs, widened
 from autograder.code_names import packages_imported
 from autograder.config import ConfigError, typo_hint
@@ -197,6 +198,7 @@ def starter_tree(assignment, data_files=None):
     """The starter folder students download, as ``{relative path: bytes}``.
 
     ``data_files`` are the assignment's made data files when the caller has them already."""
+    check_test_names(assignment)
     tree = {}
     for name, path in assignment.solution_files().items():
         tree[name] = make_stub(path.read_text(encoding="utf-8"), str(path)).encode()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.authoring.mutants import MutantError, load_mutants, write_mutant_submission
+from autograder.authoring.names import check_test_names, mutant_problems
 from autograder.batch.runner import Runner, Zygotes, cores
 from autograder.check import likely_cause
 from autograder.code_names import affected_names, defined_functions, references
@@ -84,9 +85,11 @@ def _problems(graded, results, max_score):
     score = results.get("score", 0.0)
     failed = graded.failed_tests(results)
     if graded.kind == "solution" and score != max_score:
+        reason = failed[0].get("output", "") if failed else results.get("output", "")
         return {"solution": f"the solution scores {score:g} of {max_score:g}{{seeds}}: "
                             + "; ".join(t["name"] for t in failed)[:800]
-                            + ("\n" + results.get("output", "") if not results.get("tests") else "")}
+                            + _escaped(f"\n{failed[0]['name']} fails with:\n" if failed else "\n")
+                            + _escaped(_first_lines(reason))}
     if graded.kind == "starter" and score != 0:
         return {"starter": f"the starter scores {score:g}, not 0{{seeds}}"}
     problems = {}
@@ -98,6 +101,20 @@ def _problems(graded, results, max_score):
             if function not in caught:
                 problems[f"function {function}"] = f"no test of {function} fails{{seeds}}, though the mutant breaks it"
     return problems
+
+
+#: lines of the solution's own failure verify prints (the reason it loses marks, as a student would read it)
+REASON_LINES = 25
+
+
+def _first_lines(text, count=REASON_LINES):
+    lines = (text or "").strip("\n").splitlines()
+    return "\n".join(lines[:count] + ([f"... ({len(lines) - count} more lines)"] if len(lines) > count else []))
+
+
+def _escaped(text):
+    """``text`` inside a message that is ``format``-ted later (feedback holds braces: ``{'a': 1}``)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _seed_note(seeds):
@@ -156,10 +173,15 @@ def _with_solution_verdicts(results, solution):
 
 
 def check_caught_by(assignment, mutants):
-    """Refuse, before grading anything, a mutant whose ``caught-by`` names no function of the solution (a typo
-    would otherwise show as "no test of ... fails" after every grading)."""
+    """Refuse, before grading anything, a mutant whose ``caught-by`` names no function of the solution, or whose
+    code defines one the solution lacks (a typo would otherwise show as "no test of ... fails" after every
+    grading), and graded tests that ask for a name the solution lacks."""
+    check_test_names(assignment)
     known = defined_functions(assignment)
     for mutant in mutants:
+        problems = mutant_problems(assignment, mutant)
+        if problems:
+            raise MutantError("; ".join(problems))
         for name in mutant.caught_by:
             if name not in known:
                 raise MutantError(f"{mutant.path}: caught-by names {name!r}, which is not a function of the solution"
