@@ -56,14 +56,16 @@ def main():
 @main.command()
 @click.argument("assignment_id")
 @click.option("--title", default=None, help="The assignment's title (default: \"Assignment ID\").")
-def new(assignment_id, title):
+@click.option("--cache", is_flag=True, help="CS231n's pattern: a forward returning (out, cache) and a backward "
+                                            "taking the student's own cache.")
+def new(assignment_id, title, cache):
     """Scaffold a new assignment (solution, graded test, config, public case, handout, mutant) that builds and
     verifies as it stands; docs/authoring.md walks through growing it."""
     from autograder.authoring.scaffold import ScaffoldError, scaffold
 
     course = _course()
     try:
-        written = scaffold(course.root, assignment_id, title)
+        written = scaffold(course.root, assignment_id, title, cache)
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     for path in written:

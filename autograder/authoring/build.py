@@ -15,9 +15,8 @@ from pathlib import Path
 
 from autograder import protocol, syntax
 from autograder.authoring import notebook
-from autograder.authoring import public_cases as public_case
 from autograder.authoring.names import check_test_names
-from autograder.authoring.rounding import portable, portable_inputs, widened
+from autograder.authoring.recording import recorded_cases
 from autograder.code_names import packages_imported
 from autograder.config import ConfigError, typo_hint
 from autograder.grading.versions import LOCK_NAME
@@ -165,33 +164,6 @@ def _listed(names):
     """```a.py`` and ``b.py``` as a sentence names them."""
     quoted = [f"`{name}`" for name in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-def recorded_cases(assignment):
-    """Run the reference on the assignment's public cases; the outputs become the students' fixtures.
-
-    Inputs and answers are rounded (:mod:`portable`), and answers are computed in float64 whatever the
-    inputs' precision, so the recorded values, and starter/, are the same on every machine."""
-    spec = importlib.util.spec_from_file_location(f"nnhw_public_cases_{assignment.id}", assignment.public_cases)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    reference = assignment.load_reference()
-
-    def find(name):
-        return getattr(reference, name)
-
-    cases = []
-    for case in module.cases():
-        case = portable_inputs({**case, "kwargs": case.get("kwargs", {})})
-        native = public_case.run(find, copy.deepcopy(case))
-        wide = public_case.run(find, widened(copy.deepcopy(case)))
-        cases.append({**case, "expected": portable(wide, like=native)})
-    modules = [Path(name).stem for name in assignment.config.files]
-    data = {"assignment": assignment.id, "modules": modules, "cases": protocol.to_json_data(cases)}
-    outputs = getattr(module, "OUTPUTS", None)  # {function: names of the items it returns}, for the feedback
-    if outputs:
-        data["outputs"] = {name: list(items) for name, items in sorted(outputs.items())}
-    return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
 
 
 def starter_tree(assignment, data_files=None):

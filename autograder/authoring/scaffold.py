@@ -45,22 +45,26 @@ def _installed(name):
     return spec is not None and spec.origin not in (None, "namespace")
 
 
-def files(assignment_id, title):
-    """The new assignment's files, ``{path relative to the course: text}``."""
+def files(assignment_id, title, cache=False):
+    """The new assignment's files, ``{path relative to the course: text}``; with ``cache``, CS231n's pattern
+    (:mod:`.scaffold_cache`)."""
+    from autograder.authoring import scaffold_cache
+
     module = f"{assignment_id}.py"
     fill = {"ID": assignment_id, "MODULE": module, "TITLE": title, "TITLE_TOML": json.dumps(title, ensure_ascii=False)}
+    kind = scaffold_cache if cache else sys.modules[__name__]
     templates = {
-        f"assignments/{assignment_id}/assignment.toml": CONFIG,
-        f"solutions/{assignment_id}/{module}": SOLUTION,
-        f"assignments/{assignment_id}/tests/test_{assignment_id}.py": GRADED_TEST,
-        f"assignments/{assignment_id}/mutants/affine_no_bias.py": MUTANT,
-        f"assignments/{assignment_id}/public_cases.py": PUBLIC_CASES,
-        f"assignments/{assignment_id}/handout.md": HANDOUT,
+        f"assignments/{assignment_id}/assignment.toml": kind.CONFIG,
+        f"solutions/{assignment_id}/{module}": kind.SOLUTION,
+        f"assignments/{assignment_id}/tests/test_{assignment_id}.py": kind.GRADED_TEST,
+        **{f"assignments/{assignment_id}/mutants/{name}": text for name, text in kind.MUTANTS.items()},
+        f"assignments/{assignment_id}/public_cases.py": kind.PUBLIC_CASES,
+        f"assignments/{assignment_id}/handout.md": kind.HANDOUT,
     }
     return {path: re.sub(r"@(\w+)@", lambda match: fill[match.group(1)], text) for path, text in templates.items()}
 
 
-def scaffold(course_root, assignment_id, title=None):
+def scaffold(course_root, assignment_id, title=None, cache=False):
     """Write a new assignment into the course at ``course_root``; returns the paths written."""
     course_root = Path(course_root)
     check_id(course_root, assignment_id)
@@ -68,7 +72,7 @@ def scaffold(course_root, assignment_id, title=None):
     if "\n" in title or not title.strip():
         raise ScaffoldError("the title must be one line of text")
     written = []
-    for relative, text in files(assignment_id, title).items():
+    for relative, text in files(assignment_id, title, cache).items():
         path = course_root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -147,7 +151,7 @@ def test_affine_matches_reference(student, reference, case):
           candidates=[(lambda: h @ W, "the bias b is never added: z = h W + b, with b added to every row")])
 '''
 
-MUTANT = """\
+MUTANTS = {"affine_no_bias.py": """\
 # target: @MODULE@
 # caught-by: affine
 # The bias is never added: z = h W.
@@ -155,7 +159,7 @@ MUTANT = """\
 
 def affine(h, W, b):
     return h @ W
-"""
+"""}
 
 PUBLIC_CASES = '''\
 """Fixed inputs for the public tests of @ID@: `nnhw build` runs the reference solution on each case and
