@@ -258,7 +258,7 @@ def _print_catch_table(assignment, graded):
         cells = ["✗" if n in always else "?" if n in sometimes else " " if n in not_graded else "·" for n in numbers]
         verdict = "[green]✓[/]" if not g.problems else "[red]✗[/]"  # the problems are listed below
         low, high = g.scores[0], g.scores[-1]  # they differ only when the seeds disagree
-        table.add_row(escape(g.name), f"{low:g}" if low == high else f"{low:g}–{high:g}", _grouped(cells), verdict)
+        table.add_row(escape(g.name) + (" [dim](accepted variant)[/]" if g.kind == "alternative" else ""), f"{low:g}" if low == high else f"{low:g}–{high:g}", _grouped(cells), verdict)
     console.print(table)
     solution = {t["number"]: t for t in solution.get("tests", [])}
     for spec in tests:

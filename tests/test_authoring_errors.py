@@ -190,3 +190,65 @@ def test_feedback_never_asks_a_student_to_rename_to_a_name_the_solution_lacks(as
     with pytest.raises(StudentCodeAbort) as misspelt:  # a name the solution has: the student's typo, and the hint
         session.request("affine", (1, 2, 3))
     assert "rename it to 'affine'" in str(misspelt.value)
+
+
+# -- accepted variants and the public tests: what must keep its marks does ----------------------------------
+def write_alternative(assignment, name, code):
+    (assignment.alternatives_dir).mkdir(exist_ok=True)
+    (assignment.alternatives_dir / f"{name}.py").write_text(
+        f"# target: {DEMO}.py\n# The same z, computed another way.\nimport numpy as np\n\n\n{code}")
+
+
+def test_verify_reports_an_accepted_variant_that_loses_marks_as_an_unfair_test(assignment):
+    """An alternative is graded like a mutant, and must keep every mark (here a grader that fails it)."""
+    write_alternative(assignment, "affine_einsum", "def affine(h, W, b):\n    return np.einsum('mi,io->mo', h, W) + b\n")
+
+    def unfair(assignment, upload, out, **options):
+        failed = Path(upload).parent.name != "solutions"  # the starter and the mutant too, as they should
+        return {"score": 0.0 if failed else 1.0, "output": "", "tests": [
+            {"name": "affine: z = h W + b", "number": "1", "score": 0.0 if failed else 1.0, "max_score": 1.0,
+             "status": "failed" if failed else "passed", "output": "affine: wrong values" if failed else ""}]}
+
+    graded = {g.name: g for g in verify(assignment, jobs=1, grade=unfair)}
+    assert graded["affine_einsum"].kind == "alternative"
+    (problem,) = graded["affine_einsum"].problems
+    assert problem.startswith("an unfair test: this accepted variant scores 0 of 1: affine: z = h W + b")
+    assert problem.endswith("affine: wrong values")
+    assert graded["solution"].problems == [] and graded["affine_no_bias"].problems == []
+
+
+def test_an_accepted_variant_needs_no_caught_by_but_its_defs_are_checked(course, assignment):
+    write_alternative(assignment, "affine_typo", "def afine(h, W, b):\n    return h @ W + b\n")
+    assert_clean_error(nnhw(course, "verify", DEMO), "defines 'afine', which the solution does not define",
+                       "did you mean 'affine'?")
+
+
+@pytest.mark.e2e
+@pytest.mark.needs_worker
+def test_verify_fails_a_solution_that_fails_its_own_public_tests(course, assignment):
+    """The solution changed after the build (the starter's recorded answers are the old one's): the graded tests
+    compare with the solution itself and pass, the public tests fail, and verify says so, with their report.
+    Before, verify printed ✓."""
+    assert nnhw(course, "build", DEMO, "--dist", course / "dist").exit_code == 0
+    edit(assignment.solution_files()[f"{DEMO}.py"], "return h @ W + b", "return h @ W + 2 * b")
+    result = nnhw(course, "verify", DEMO)
+    assert result.exit_code == 1, result.output
+    assert "✗ solution: fails its own public tests (python -m pytest tests in the starter, with the solution's " \
+           "files in place)" in result.output
+    assert "affine: wrong values in the result" in result.output
+
+
+@pytest.mark.parametrize("change, fragments", [
+    (('"args": [h, W, b]}', '"args": [h, W, b], "part": {"z": 0}}'), ["unknown key 'part'", "did you mean 'parts'?"]),
+    (('"function": "affine"', '"function": "afine"'), ["'function' names 'afine'", "did you mean 'affine'?"]),
+    (('"function": "affine", "args": [h, W, b]', '"function": "layer_cache", "args": [h]'),
+     ["its answer holds a dict whose keys are not all strings, which cannot be recorded", '"parts"']),
+], ids=["key-typo", "function-typo", "unrecordable-answer"])
+def test_build_refuses_a_public_case_it_cannot_record_naming_it(course, assignment, tmp_path, change, fragments):
+    """Before, a typo'd key was ignored (the whole answer recorded), and an answer that cannot travel failed with
+    the protocol's words and no case named."""
+    solution = assignment.solution_files()[f"{DEMO}.py"]
+    solution.write_text(solution.read_text() + "\n\ndef layer_cache(h):\n    return h, {1: h}\n")
+    edit(assignment.public_cases, *change)
+    assert_clean_error(nnhw(course, "build", DEMO, "--dist", tmp_path / "dist"), str(assignment.public_cases),
+                       "public case 'affine: 4 rows, 3 → 2'", *fragments)

@@ -287,7 +287,7 @@ def bundle_tree(assignment, examples=None):
     tree.update(_files_under(ENGINE.parent, "autograder"))
     tree["pyproject.toml"] = (ENGINE.parent / "pyproject.toml").read_bytes()
     tree[LOCK_NAME] = (ENGINE.parent / LOCK_NAME).read_bytes()
-    tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants",)))
+    tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants", "alternatives")))
     tree.update(_files_under(root, f"solutions/{assignment.id}"))
     for given in assignment.config.given:
         tree[f"solutions/{given.source}"] = (root / "solutions" / given.source).read_bytes()
