@@ -97,8 +97,8 @@ def test_recorded_case(case):
     shown = copy.deepcopy(inputs)
     check = Check(name, shown, diagnose=Diagnoser(shown, (), *batch_sizes(shown)),
                   outputs=RECORDED.get("outputs", {}).get(name))
-    got = answer(name, lambda: run(find, given), shown, ["expected: " + shape_of(case["expected"])],
-                 explain=lambda exc: crash_relation(type(exc).__name__, str(exc)))
+    got = run(find, given, lambda function, call: answer(function, call, shown, [
+        "expected: " + shape_of(case["expected"])], explain=lambda exc: crash_relation(type(exc).__name__, str(exc))))
     changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
     changed += [key for key, value in extra_arguments(given).items()
                 if not same_arguments(extra_arguments(case)[key], value)]
