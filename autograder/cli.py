@@ -61,15 +61,20 @@ def main():
 def new(assignment_id, title, cache):
     """Scaffold a new assignment (solution, graded test, config, public case, handout, mutant) that builds and
     verifies as it stands; docs/authoring.md walks through growing it."""
-    from autograder.authoring.scaffold import ScaffoldError, scaffold
+    from autograder.authoring.scaffold import ScaffoldError, scaffold, start_course
 
-    course = _course()
     try:
-        written = scaffold(course.root, assignment_id, title, cache)
+        try:
+            root = Path(Course.find().root)
+        except FileNotFoundError:  # an empty folder becomes a course of its own
+            root = Path.cwd()
+        is_course = (root / "assignments").is_dir() and (root / "solutions").is_dir()
+        started = [] if is_course else start_course(root)
+        written = started + scaffold(root, assignment_id, title, cache)
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     for path in written:
-        console.print(f"[green]✓[/] {escape(str(path.relative_to(course.root)))}")
+        console.print(f"[green]✓[/] {escape(str(path.relative_to(root)))}")
     console.print(f"next: nnhw build {assignment_id} && nnhw verify {assignment_id} (docs/authoring.md)",
                   markup=False, highlight=False)
 

@@ -133,3 +133,28 @@ def test_new_with_a_cache_builds_verifies_and_chains_the_public_tests(course):
     assert passing.returncode == 0 and "2 passed" in passing.stdout, passing.stdout[-2000:]
     graded = nnhw("grade", DEMO, starter / f"{DEMO}.py", env=env).stdout
     assert "3 / 3" in graded or "3.0 / 3.0" in graded, graded
+
+
+def test_new_in_an_empty_folder_starts_a_course_there_with_the_lock_its_bundles_install(tmp_path, monkeypatch):
+    """Before: "no course found ... a folder with assignments/ and solutions/". Its bundles install the course's
+    own lock (an instructor pins what their graders run)."""
+    folder = tmp_path / "my-course"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("NNHW_COURSE_ROOT", raising=False)
+    result = CliRunner().invoke(main, ["new", DEMO])
+    assert result.exit_code == 0, result.output
+    assert "✓ requirements.lock" in result.output and "✓ assignments/demo/assignment.toml" in result.output
+    assert (folder / "requirements.lock").read_bytes() == (build.ENGINE.parent / "requirements.lock").read_bytes()
+    assert Course.find(folder).ids() == [DEMO]
+    (folder / "requirements.lock").write_text("numpy==2.2.6\n")
+    assert build.bundle_tree(Course(folder).assignment(DEMO))["requirements.lock"] == b"numpy==2.2.6\n"
+    assert CliRunner().invoke(main, ["new", "second"]).exit_code == 0  # now a course: no second start
+
+
+def test_new_refuses_to_start_a_course_around_other_files(tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NNHW_COURSE_ROOT", raising=False)
+    assert_clean_error(CliRunner().invoke(main, ["new", DEMO]), "is not empty (notes.txt)", "in an empty folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -286,7 +286,8 @@ def bundle_tree(assignment, examples=None):
         tree[assignment.bundled_examples.relative_to(root).as_posix()] = examples
     tree.update(_files_under(ENGINE.parent, "autograder"))
     tree["pyproject.toml"] = (ENGINE.parent / "pyproject.toml").read_bytes()
-    tree[LOCK_NAME] = (ENGINE.parent / LOCK_NAME).read_bytes()
+    lock = root / LOCK_NAME if (root / LOCK_NAME).is_file() else ENGINE.parent / LOCK_NAME  # the course's own first
+    tree[LOCK_NAME] = lock.read_bytes()
     tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants", "alternatives")))
     tree.update(_files_under(root, f"solutions/{assignment.id}"))
     for given in assignment.config.given:

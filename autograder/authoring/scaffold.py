@@ -64,6 +64,32 @@ def files(assignment_id, title, cache=False):
     return {path: re.sub(r"@(\w+)@", lambda match: fill[match.group(1)], text) for path, text in templates.items()}
 
 
+#: what a course folder of one's own starts with besides assignments/ and solutions/: the lock its bundles install
+LOCK = Path(__file__).resolve().parent.parent.parent / "requirements.lock"
+GITIGNORE = "# written by nnhw build and verify\ndist/\n.nnhw/\n"
+
+
+def start_course(root):
+    """Make ``root`` a course (``assignments/``, ``solutions/``, the lock its Gradescope bundles install, a
+    .gitignore for what the build writes) where it is an empty folder; returns the paths written. A folder with
+    other things in it is refused: a course is made on purpose, not around someone's files."""
+    root = Path(root)
+    others = sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) if root.is_dir() else []
+    if others:
+        raise ScaffoldError(f"no course at or above {root} (a folder with assignments/ and solutions/), and {root} is "
+                            f"not empty ({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}): run "
+                            "`nnhw new` in an empty folder to start a course there, or in an existing course")
+    written = []
+    for folder in ("assignments", "solutions"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        written.append(root / folder)
+    if LOCK.is_file():
+        (root / LOCK.name).write_bytes(LOCK.read_bytes())
+        written.append(root / LOCK.name)
+    (root / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    return [*written, root / ".gitignore"]
+
+
 def scaffold(course_root, assignment_id, title=None, cache=False):
     """Write a new assignment into the course at ``course_root``; returns the paths written."""
     course_root = Path(course_root)
