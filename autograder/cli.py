@@ -56,18 +56,25 @@ def main():
 @main.command()
 @click.argument("assignment_id")
 @click.option("--title", default=None, help="The assignment's title (default: \"Assignment ID\").")
-def new(assignment_id, title):
+@click.option("--cache", is_flag=True, help="CS231n's pattern: a forward returning (out, cache) and a backward "
+                                            "taking the student's own cache.")
+def new(assignment_id, title, cache):
     """Scaffold a new assignment (solution, graded test, config, public case, handout, mutant) that builds and
     verifies as it stands; docs/authoring.md walks through growing it."""
-    from autograder.authoring.scaffold import ScaffoldError, scaffold
+    from autograder.authoring.scaffold import ScaffoldError, scaffold, start_course
 
-    course = _course()
     try:
-        written = scaffold(course.root, assignment_id, title)
+        try:
+            root = Path(Course.find().root)
+        except FileNotFoundError:  # an empty folder becomes a course of its own
+            root = Path.cwd()
+        is_course = (root / "assignments").is_dir() and (root / "solutions").is_dir()
+        started = [] if is_course else start_course(root)
+        written = started + scaffold(root, assignment_id, title, cache)
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     for path in written:
-        console.print(f"[green]✓[/] {escape(str(path.relative_to(course.root)))}")
+        console.print(f"[green]✓[/] {escape(str(path.relative_to(root)))}")
     console.print(f"next: nnhw build {assignment_id} && nnhw verify {assignment_id} (docs/authoring.md)",
                   markup=False, highlight=False)
 
@@ -256,7 +263,7 @@ def _print_catch_table(assignment, graded):
         cells = ["✗" if n in always else "?" if n in sometimes else " " if n in not_graded else "·" for n in numbers]
         verdict = "[green]✓[/]" if not g.problems else "[red]✗[/]"  # the problems are listed below
         low, high = g.scores[0], g.scores[-1]  # they differ only when the seeds disagree
-        table.add_row(escape(g.name), f"{low:g}" if low == high else f"{low:g}–{high:g}", _grouped(cells), verdict)
+        table.add_row(escape(g.name) + (" [dim](accepted variant)[/]" if g.kind == "alternative" else ""), f"{low:g}" if low == high else f"{low:g}–{high:g}", _grouped(cells), verdict)
     console.print(table)
     solution = {t["number"]: t for t in solution.get("tests", [])}
     for spec in tests:
@@ -264,6 +271,8 @@ def _print_catch_table(assignment, graded):
         entry = solution.get(spec.number, not_graded.get(spec.number, {}))
         if spec.number in not_graded:
             count = "[dim]not graded here[/]"
+        elif entry.get("status", "passed") != "passed":  # its catches would count the solution's own failure
+            count = "[red]the solution fails it[/]"
         else:
             count = f"catches {catches:>2}".ljust(15)
             count = count if catches else f"[yellow]{count}[/]"

@@ -62,6 +62,7 @@ class Assignment:
         self.solution_dir = course.root / "solutions" / assignment_id
         self.tests_dir = self.dir / "tests"
         self.mutants_dir = self.dir / "mutants"
+        self.alternatives_dir = self.dir / "alternatives"  # other correct solutions, in the mutants' format
         self.handout = self.dir / "handout.md"
         self.public_cases = self.dir / "public_cases.py"
         self.public_tests_dir = self.dir / "public_tests"   # optional test files copied into the starter's tests/

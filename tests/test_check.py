@@ -130,3 +130,17 @@ def test_a_cause_read_back_is_the_cause_itself_where_it_refers_to_an_earlier_tes
         "the minus is missing"
     assert likely_cause(f"f: wrong\n{LIKELY_CAUSE}the minus is missing") == "the minus is missing"
     assert likely_cause("f: wrong\ninputs: x = 1") is None
+
+
+def test_an_answer_recorded_as_none_or_text_is_compared_as_written():
+    """A public case may record an eval-mode mask of None: the reference passes, anything else fails by name.
+    Before, None was compared as a number ("mask should be a number, got None"), failing the reference itself."""
+    from autograder.check import Check, Mismatch
+
+    check = Check("dropout_forward", outputs=("out", "mask"))
+    check.matches((np.ones(2), None), (np.ones(2), None))
+    check.matches("relu", "relu")
+    with pytest.raises(Mismatch, match=r"mask should be None, got 0"):
+        check.matches((np.ones(2), 0), (np.ones(2), None))
+    with pytest.raises(Mismatch, match=r"should be 'relu', got 'tanh'"):
+        check.matches("tanh", "relu")

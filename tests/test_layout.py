@@ -123,3 +123,18 @@ def test_no_module_is_over_400_lines():
     long = {name: n for name, path in engine_modules().items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_no_engine_test_lists_the_course_by_hand():
+    """A test that runs per assignment takes them from ``Course.ids()``: a list of ids written out would leave an
+    assignment `nnhw new` adds untested (the notebook's execution test once listed a1–a4 by hand)."""
+    from autograder.course import Course
+
+    ids = set(Course(ENGINE.parent).ids())
+    listed = []
+    for path in sorted((ENGINE.parent / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) > 1 and all(
+                    isinstance(e, ast.Constant) and e.value in ids for e in node.elts):
+                listed.append(f"{path.name}:{node.lineno}")
+    assert listed == [], f"assignment ids listed by hand (use Course(ROOT).ids()): {listed}"

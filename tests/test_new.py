@@ -101,3 +101,60 @@ def test_new_then_build_then_verify_passes(course):
     (starter / f"{DEMO}.py").write_bytes((course / "solutions" / DEMO / f"{DEMO}.py").read_bytes())
     passing = run_public_tests(starter)
     assert passing.returncode == 0 and "1 passed" in passing.stdout, passing.stdout[-2000:]
+
+
+@pytest.mark.e2e
+@pytest.mark.needs_worker
+@pytest.mark.needs_torch
+def test_new_with_a_cache_builds_verifies_and_chains_the_public_tests(course):
+    """`nnhw new ID --cache`: CS231n's (out, cache) pattern. The public tests record only z, chain the backward
+    through the student's own forward, and say which function is not written yet; a correct student with a
+    cache of their own design passes them and scores full marks."""
+    env = {"NNHW_COURSE_ROOT": str(course)}
+    nnhw("new", DEMO, "--cache", env=env)
+    nnhw("build", DEMO, env=env)
+    verified = nnhw("verify", DEMO, env=env, timeout=300).stdout
+    assert "✓ verified" in verified, verified
+    starter = course / "starter" / DEMO
+    stub = (starter / f"{DEMO}.py").read_text()
+    failing = run_public_tests(starter)
+    assert failing.returncode == 1 and "affine_forward: not implemented yet" in failing.stdout
+    assert failing.stdout.count("affine_forward: not implemented yet") == 2  # the backward's case calls it first
+    solution = (course / "solutions" / DEMO / f"{DEMO}.py").read_text()
+    (starter / f"{DEMO}.py").write_text(solution.split("def affine_backward")[0] + "def affine_backward" +
+                                        stub.split("def affine_backward")[1])
+    only_forward = run_public_tests(starter)
+    assert "1 passed" in only_forward.stdout and "affine_backward: not implemented yet" in only_forward.stdout
+    own_cache = solution.replace("return h @ W + b, (h, W)", "return h @ W + b, {'W': W, 'h': h, 'm': len(h)}") \
+        .replace("h, W = cache", "h, W = cache['h'], cache['W']")
+    assert own_cache != solution
+    (starter / f"{DEMO}.py").write_text(own_cache)
+    passing = run_public_tests(starter)
+    assert passing.returncode == 0 and "2 passed" in passing.stdout, passing.stdout[-2000:]
+    graded = nnhw("grade", DEMO, starter / f"{DEMO}.py", env=env).stdout
+    assert "3 / 3" in graded or "3.0 / 3.0" in graded, graded
+
+
+def test_new_in_an_empty_folder_starts_a_course_there_with_the_lock_its_bundles_install(tmp_path, monkeypatch):
+    """Before: "no course found ... a folder with assignments/ and solutions/". Its bundles install the course's
+    own lock (an instructor pins what their graders run)."""
+    folder = tmp_path / "my-course"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("NNHW_COURSE_ROOT", raising=False)
+    result = CliRunner().invoke(main, ["new", DEMO])
+    assert result.exit_code == 0, result.output
+    assert "✓ requirements.lock" in result.output and "✓ assignments/demo/assignment.toml" in result.output
+    assert (folder / "requirements.lock").read_bytes() == (build.ENGINE.parent / "requirements.lock").read_bytes()
+    assert Course.find(folder).ids() == [DEMO]
+    (folder / "requirements.lock").write_text("numpy==2.2.6\n")
+    assert build.bundle_tree(Course(folder).assignment(DEMO))["requirements.lock"] == b"numpy==2.2.6\n"
+    assert CliRunner().invoke(main, ["new", "second"]).exit_code == 0  # now a course: no second start
+
+
+def test_new_refuses_to_start_a_course_around_other_files(tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NNHW_COURSE_ROOT", raising=False)
+    assert_clean_error(CliRunner().invoke(main, ["new", DEMO]), "is not empty (notes.txt)", "in an empty folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

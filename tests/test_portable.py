@@ -1,5 +1,6 @@
 """The build is the same on every CPU: recorded values do not move when the kernels move by an ulp."""
 
+import json
 import math
 
 import numpy as np
@@ -93,3 +94,13 @@ def test_recorded_cases_do_not_depend_on_the_last_bit(course, monkeypatch):
         monkeypatch.setattr(type(assignment), "load_reference", lambda self: NudgedReference(load(self)))
         assert build.recorded_cases(assignment) == honest, f"{assignment.id}: an ulp changed cases.json"
         monkeypatch.undo()
+
+
+def test_a_hyperparameter_is_recorded_and_shown_as_written():
+    """`lr=0.1` in a case was recorded as 0.09999999997671694 (30 bits) and shown so to students; a float the case
+    was written with stays as written, while a float drawn by a generator is still rounded to 30 bits."""
+    drawn = float(np.random.default_rng(5).standard_normal())
+    case = portable_inputs({"args": [0.1, drawn, 1e-5], "kwargs": {"p": 0.6, "eps": 1e-300}})
+    assert case["args"][0] == 0.1 and case["args"][2] == 1e-5 and case["kwargs"] == {"p": 0.6, "eps": 1e-300}
+    assert case["args"][1] == float(round_bits(drawn)) != drawn
+    assert json.dumps(case["kwargs"]) == '{"p": 0.6, "eps": 1e-300}'

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from autograder import protocol, syntax
 from autograder.authoring import given, notebook
-from autograder.authoring import public_cases as public_case
-from autograder.authoring.recorded_causes import diagnosis_table
-from autograder.authoring.rounding import portable, portable_inputs, widened
+from autograder.authoring.names import check_test_names
+from autograder.authoring.recording import recorded_cases, recorded_diagnoses
 from autograder.code_names import packages_imported
 from autograder.config import ConfigError, typo_hint
 from autograder.grading.versions import LOCK_NAME
@@ -166,51 +165,11 @@ def _listed(names):
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _public_cases(assignment):
-    """``(module, reference, cases)``: the assignment's public cases with their inputs rounded (:mod:`portable`)."""
-    spec = importlib.util.spec_from_file_location(f"nnhw_public_cases_{assignment.id}", assignment.public_cases)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    cases = [portable_inputs({**case, "kwargs": case.get("kwargs", {})}) for case in module.cases()]
-    return module, assignment.load_reference(), cases
-
-
-def recorded_cases(assignment):
-    """Run the reference on the assignment's public cases; the outputs become the students' fixtures.
-
-    Inputs and answers are rounded (:mod:`portable`), and answers are computed in float64 whatever the
-    inputs' precision, so the recorded values, and starter/, are the same on every machine."""
-    module, reference, prepared = _public_cases(assignment)
-
-    def find(name):
-        return getattr(reference, name)
-
-    cases = []
-    for case in prepared:
-        native = public_case.run(find, copy.deepcopy(case))
-        wide = public_case.run(find, widened(copy.deepcopy(case)))
-        cases.append({**case, "expected": portable(wide, like=native)})
-    modules = [Path(name).stem for name in assignment.config.files]
-    data = {"assignment": assignment.id, "modules": modules, "cases": protocol.to_json_data(cases)}
-    outputs = getattr(module, "OUTPUTS", None)  # {function: names of the items it returns}, for the feedback
-    if outputs:
-        data["outputs"] = {name: list(items) for name, items in sorted(outputs.items())}
-    return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
-
-
-def recorded_diagnoses(assignment):
-    """``tests/causes.json``: per public case (in cases.json's order) the experiment its test runs on a wrong
-    answer (:mod:`.recorded_causes`), or null. Compact: it is read by the tests, not by people."""
-    _, reference, cases = _public_cases(assignment)
-    tables = [diagnosis_table(reference, case) for case in cases]
-    return json.dumps({"cases": protocol.to_json_data(tables)}, ensure_ascii=False,
-                      separators=(",", ":")).encode() + b"\n"
-
-
 def starter_tree(assignment, data_files=None):
     """The starter folder students download, as ``{relative path: bytes}``.
 
     ``data_files`` are the assignment's made data files when the caller has them already."""
+    check_test_names(assignment)
     tree = {}
     for name, path in assignment.solution_files().items():
         tree[name] = make_stub(path.read_text(encoding="utf-8"), str(path)).encode()
@@ -327,8 +286,9 @@ def bundle_tree(assignment, examples=None):
         tree[assignment.bundled_examples.relative_to(root).as_posix()] = examples
     tree.update(_files_under(ENGINE.parent, "autograder"))
     tree["pyproject.toml"] = (ENGINE.parent / "pyproject.toml").read_bytes()
-    tree[LOCK_NAME] = (ENGINE.parent / LOCK_NAME).read_bytes()
-    tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants",)))
+    lock = root / LOCK_NAME if (root / LOCK_NAME).is_file() else ENGINE.parent / LOCK_NAME  # the course's own first
+    tree[LOCK_NAME] = lock.read_bytes()
+    tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants", "alternatives")))
     tree.update(_files_under(root, f"solutions/{assignment.id}"))
     for file in assignment.config.given:
         tree[f"solutions/{file.source}"] = (root / "solutions" / file.source).read_bytes()

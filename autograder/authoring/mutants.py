@@ -10,7 +10,8 @@ A mutant is a small file in ``assignments/<id>/mutants/`` holding only the wrong
     def tanh(z): ...
 
 Its submission is the reference solution with the mutant's code appended, so the later
-definitions win and every caller inside the file uses the wrong version too.
+definitions win and every caller inside the file uses the wrong version too. An accepted variant
+(``alternatives/``) is the same, without ``caught-by``: code written differently that must keep every mark.
 """
 
 import re
@@ -36,7 +37,7 @@ class Mutant:
     code: str
 
 
-def load_mutant(path):
+def load_mutant(path, required=("target", "caught-by")):
     lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
     fields, description, body_start = {}, "", 0
     for number, line in enumerate(lines):
@@ -48,15 +49,21 @@ def load_mutant(path):
         else:
             body_start = number
             break
-    missing = [key for key in ("target", "caught-by") if not fields.get(key)]
+    missing = [key for key in required if not fields.get(key)]
     if missing:
         raise MutantError(f"{path}: the header lacks '# {missing[0]}: ...'")
-    return Mutant(Path(path).stem, Path(path), fields["target"], tuple(fields["caught-by"].split()), description,
-                  "".join(lines[body_start:]))
+    return Mutant(Path(path).stem, Path(path), fields["target"], tuple(fields.get("caught-by", "").split()),
+                  description, "".join(lines[body_start:]))
 
 
 def load_mutants(assignment):
     return [load_mutant(p) for p in sorted(assignment.mutants_dir.glob("*.py"))]
+
+
+def load_alternatives(assignment):
+    """Accepted variants (``alternatives/``): other correct solutions, in the mutants' format without
+    ``caught-by``; verify requires full marks and passed public tests of each."""
+    return [load_mutant(p, required=("target",)) for p in sorted(assignment.alternatives_dir.glob("*.py"))]
 
 
 def write_mutant_submission(assignment, mutant, folder):

@@ -21,9 +21,10 @@ def _rounded_inputs(reference, args, kwargs):
 
 def diagnosis_table(reference, case):
     """The recorded experiment for ``case`` (a plain function call), or None where it has none (a module, a
-    backward pass, a dotted name: compared by other means)."""
+    backward pass, a dotted name, a chain, a part or a property: compared by other means)."""
     name = case["function"]
-    if case.get("module") or case.get("grad_output") is not None or "." in name:
+    if any(case.get(key) for key in ("module", "before", "parts", "property")) or \
+            case.get("grad_output") is not None or "." in name:
         return None
     function = getattr(reference, name)
     args, kwargs = copy.deepcopy(list(case["args"])), copy.deepcopy(dict(case.get("kwargs", {})))

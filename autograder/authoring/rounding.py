@@ -49,9 +49,10 @@ def _round_array(array, rounder, dtype=None):
     return rounder(array.astype(np.float64)).astype(dtype)
 
 
-def _rounded(value, rounder, like):
+def _rounded(value, rounder, like, keep=None):
     """``value`` (nested lists, tuples, dicts of arrays, tensors and numbers) with ``rounder`` applied to
-    every float, each taking ``like``'s dtype after rounding (``like`` has the same structure)."""
+    every float, each taking ``like``'s dtype after rounding (``like`` has the same structure); a Python
+    float for which ``keep(value)`` holds stays as it is."""
     if _is_tensor(value):
         import torch
 
@@ -63,12 +64,12 @@ def _rounded(value, rounder, like):
     if isinstance(value, np.generic):
         return _round_array(np.asarray(value), rounder, like.dtype)[()]
     if isinstance(value, float):
-        return float(rounder(value)[()])
+        return value if keep and keep(value) else float(rounder(value)[()])
     if isinstance(value, (list, tuple)):
-        items = [_rounded(v, rounder, l) for v, l in zip(value, like)]
+        items = [_rounded(v, rounder, l, keep) for v, l in zip(value, like)]
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
-        return {k: _rounded(v, rounder, like[k]) for k, v in value.items()}
+        return {k: _rounded(v, rounder, like[k], keep) for k, v in value.items()}
     return value
 
 
@@ -79,9 +80,18 @@ def portable(answer, like=None):
     return _rounded(answer, round_floats, answer if like is None else like)
 
 
+def as_written(value):
+    """Whether a float is one a case was written with (``0.1``, ``1e-5``, ``0.6``): :data:`DIGITS` significant
+    digits or fewer. Such a value came from the case's text, not from a machine's kernels, so it is the same
+    everywhere and its JSON (Python's shortest repr) is too."""
+    return float(f"{value:.{DIGITS}g}") == value
+
+
 def portable_inputs(inputs):
-    """Recorded inputs: floats to :data:`INPUT_BITS` significant bits (see :func:`round_bits`)."""
-    return _rounded(inputs, round_bits, inputs)
+    """Recorded inputs: floats to :data:`INPUT_BITS` significant bits (see :func:`round_bits`), except a Python
+    float written in the case (a hyperparameter such as ``lr=0.1``), recorded and shown as written: rounded
+    to 30 bits it would read ``0.09999999997671694``."""
+    return _rounded(inputs, round_bits, inputs, keep=as_written)
 
 
 def widened(value):

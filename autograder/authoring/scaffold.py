@@ -45,22 +45,53 @@ def _installed(name):
     return spec is not None and spec.origin not in (None, "namespace")
 
 
-def files(assignment_id, title):
-    """The new assignment's files, ``{path relative to the course: text}``."""
+def files(assignment_id, title, cache=False):
+    """The new assignment's files, ``{path relative to the course: text}``; with ``cache``, CS231n's pattern
+    (:mod:`.scaffold_cache`)."""
+    from autograder.authoring import scaffold_cache
+
     module = f"{assignment_id}.py"
     fill = {"ID": assignment_id, "MODULE": module, "TITLE": title, "TITLE_TOML": json.dumps(title, ensure_ascii=False)}
+    kind = scaffold_cache if cache else sys.modules[__name__]
     templates = {
-        f"assignments/{assignment_id}/assignment.toml": CONFIG,
-        f"solutions/{assignment_id}/{module}": SOLUTION,
-        f"assignments/{assignment_id}/tests/test_{assignment_id}.py": GRADED_TEST,
-        f"assignments/{assignment_id}/mutants/affine_no_bias.py": MUTANT,
-        f"assignments/{assignment_id}/public_cases.py": PUBLIC_CASES,
-        f"assignments/{assignment_id}/handout.md": HANDOUT,
+        f"assignments/{assignment_id}/assignment.toml": kind.CONFIG,
+        f"solutions/{assignment_id}/{module}": kind.SOLUTION,
+        f"assignments/{assignment_id}/tests/test_{assignment_id}.py": kind.GRADED_TEST,
+        **{f"assignments/{assignment_id}/mutants/{name}": text for name, text in kind.MUTANTS.items()},
+        f"assignments/{assignment_id}/public_cases.py": kind.PUBLIC_CASES,
+        f"assignments/{assignment_id}/handout.md": kind.HANDOUT,
+        f"assignments/{assignment_id}/causes.py": getattr(kind, "CAUSES", CAUSES),
     }
     return {path: re.sub(r"@(\w+)@", lambda match: fill[match.group(1)], text) for path, text in templates.items()}
 
 
-def scaffold(course_root, assignment_id, title=None):
+#: what a course folder of one's own starts with besides assignments/ and solutions/: the lock its bundles install
+LOCK = Path(__file__).resolve().parent.parent.parent / "requirements.lock"
+GITIGNORE = "# written by nnhw build and verify\ndist/\n.nnhw/\n"
+
+
+def start_course(root):
+    """Make ``root`` a course (``assignments/``, ``solutions/``, the lock its Gradescope bundles install, a
+    .gitignore for what the build writes) where it is an empty folder; returns the paths written. A folder with
+    other things in it is refused: a course is made on purpose, not around someone's files."""
+    root = Path(root)
+    others = sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) if root.is_dir() else []
+    if others:
+        raise ScaffoldError(f"no course at or above {root} (a folder with assignments/ and solutions/), and {root} is "
+                            f"not empty ({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}): run "
+                            "`nnhw new` in an empty folder to start a course there, or in an existing course")
+    written = []
+    for folder in ("assignments", "solutions"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        written.append(root / folder)
+    if LOCK.is_file():
+        (root / LOCK.name).write_bytes(LOCK.read_bytes())
+        written.append(root / LOCK.name)
+    (root / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    return [*written, root / ".gitignore"]
+
+
+def scaffold(course_root, assignment_id, title=None, cache=False):
     """Write a new assignment into the course at ``course_root``; returns the paths written."""
     course_root = Path(course_root)
     check_id(course_root, assignment_id)
@@ -68,7 +99,7 @@ def scaffold(course_root, assignment_id, title=None):
     if "\n" in title or not title.strip():
         raise ScaffoldError("the title must be one line of text")
     written = []
-    for relative, text in files(assignment_id, title).items():
+    for relative, text in files(assignment_id, title, cache).items():
         path = course_root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -143,11 +174,21 @@ def affine_inputs(draw):
 def test_affine_matches_reference(student, reference, case):
     """affine: z = h W + b matches the reference (shape (m, d_out), float64)"""
     h, W, b = case
-    judge(student, reference, "affine", h, W, b, formula=AFFINE,
-          candidates=[(lambda: h @ W, "the bias b is never added: z = h W + b, with b added to every row")])
+    judge(student, reference, "affine", h, W, b, formula=AFFINE)
 '''
 
-MUTANT = """\
+CAUSES = '''\
+"""Known bugs of @MODULE@'s functions, each as what code with it returns: the feedback names one as the likely
+cause only after calling the student's function again on probes confirms it (autograder/diagnosis.py)."""
+
+from autograder.diagnosis import Bug
+
+BUGS = {
+    "affine": [Bug("the bias b is never added: z = h W + b, with b added to every row", lambda ref, h, W, b: h @ W)],
+}
+'''
+
+MUTANTS = {"affine_no_bias.py": """\
 # target: @MODULE@
 # caught-by: affine
 # The bias is never added: z = h W.
@@ -155,7 +196,7 @@ MUTANT = """\
 
 def affine(h, W, b):
     return h @ W
-"""
+"""}
 
 PUBLIC_CASES = '''\
 """Fixed inputs for the public tests of @ID@: `nnhw build` runs the reference solution on each case and

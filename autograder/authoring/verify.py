@@ -1,4 +1,6 @@
-"""``nnhw verify``: the autograder gives the solution full marks, the starter zero, and each mutant less.
+"""``nnhw verify``: the autograder gives the solution full marks, the starter zero, each mutant less, and each
+accepted variant (``alternatives/``: right code written differently) full marks; the solution and the
+variants pass the public tests too.
 
 Every submission is graded on the path students get (see :class:`runner.Runner`), several at a
 time, and the outcome is a table of which test caught which mutant. Failures are not shrunk:
@@ -20,7 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.authoring.mutants import MutantError, load_mutants, write_mutant_submission
+from autograder.authoring.mutants import MutantError, load_alternatives, load_mutants, write_mutant_submission
+from autograder.authoring.names import check_test_names, mutant_problems
+from autograder.authoring.selfcheck import public_test_failure
 from autograder.batch.runner import Runner, Zygotes, cores
 from autograder.check import likely_cause
 from autograder.code_names import affected_names, defined_functions, references
@@ -34,10 +38,11 @@ from autograder.grading.replay import load_calls
 @dataclass
 class Graded:
     name: str
-    kind: str                 # "solution", "starter" or "mutant"
+    kind: str                 # "solution", "starter", "mutant" or "alternative" (an accepted variant)
     runs: dict                # {seed (None: the fixed examples): results.json content}
     mutant: object = None
     problems: list = field(default_factory=list)
+    public_failure: str = None  # the public tests' report, where they fail code that must pass them
 
     @property
     def results(self):
@@ -84,9 +89,17 @@ def _problems(graded, results, max_score):
     score = results.get("score", 0.0)
     failed = graded.failed_tests(results)
     if graded.kind == "solution" and score != max_score:
+        reason = failed[0].get("output", "") if failed else results.get("output", "")
         return {"solution": f"the solution scores {score:g} of {max_score:g}{{seeds}}: "
                             + "; ".join(t["name"] for t in failed)[:800]
-                            + ("\n" + results.get("output", "") if not results.get("tests") else "")}
+                            + _escaped(f"\n{failed[0]['name']} fails with:\n" if failed else "\n")
+                            + _escaped(_first_lines(reason))}
+    if graded.kind == "alternative" and score != max_score:
+        reason = failed[0].get("output", "") if failed else results.get("output", "")
+        return {"alternative": f"an unfair test: this accepted variant scores {score:g} of {max_score:g}{{seeds}}: "
+                               + "; ".join(t["name"] for t in failed)[:800]
+                               + _escaped(f"\n{failed[0]['name']} fails with:\n" if failed else "\n")
+                               + _escaped(_first_lines(reason))}
     if graded.kind == "starter" and score != 0:
         return {"starter": f"the starter scores {score:g}, not 0{{seeds}}"}
     problems = {}
@@ -98,6 +111,20 @@ def _problems(graded, results, max_score):
             if function not in caught:
                 problems[f"function {function}"] = f"no test of {function} fails{{seeds}}, though the mutant breaks it"
     return problems
+
+
+#: lines of the solution's own failure verify prints (the reason it loses marks, as a student would read it)
+REASON_LINES = 25
+
+
+def _first_lines(text, count=REASON_LINES):
+    lines = (text or "").strip("\n").splitlines()
+    return "\n".join(lines[:count] + ([f"... ({len(lines) - count} more lines)"] if len(lines) > count else []))
+
+
+def _escaped(text):
+    """``text`` inside a message that is ``format``-ted later (feedback holds braces: ``{'a': 1}``)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _seed_note(seeds):
@@ -156,10 +183,15 @@ def _with_solution_verdicts(results, solution):
 
 
 def check_caught_by(assignment, mutants):
-    """Refuse, before grading anything, a mutant whose ``caught-by`` names no function of the solution (a typo
-    would otherwise show as "no test of ... fails" after every grading)."""
+    """Refuse, before grading anything, a mutant whose ``caught-by`` names no function of the solution, or whose
+    code defines one the solution lacks (a typo would otherwise show as "no test of ... fails" after every
+    grading), and graded tests that ask for a name the solution lacks."""
+    check_test_names(assignment)
     known = defined_functions(assignment)
     for mutant in mutants:
+        problems = mutant_problems(assignment, mutant)
+        if problems:
+            raise MutantError("; ".join(problems))
         for name in mutant.caught_by:
             if name not in known:
                 raise MutantError(f"{mutant.path}: caught-by names {name!r}, which is not a function of the solution"
@@ -186,11 +218,12 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
         temp = Path(temp)
         subjects = [Graded("solution", "solution", {}), Graded("starter", "starter", {})]
         uploads = {"solution": assignment.solution_dir, "starter": assignment.starter_dir}
-        mutants = load_mutants(assignment)
-        check_caught_by(assignment, mutants)
-        for mutant in mutants:
-            uploads[mutant.name] = write_mutant_submission(assignment, mutant, temp / "mutants" / mutant.name)
-            subjects.append(Graded(mutant.name, "mutant", {}, mutant))
+        mutants, alternatives = load_mutants(assignment), load_alternatives(assignment)
+        check_caught_by(assignment, mutants + alternatives)
+        for kind, variants in (("mutant", mutants), ("alternative", alternatives)):
+            for mutant in variants:
+                uploads[mutant.name] = write_mutant_submission(assignment, mutant, temp / f"{kind}s" / mutant.name)
+                subjects.append(Graded(mutant.name, kind, {}, mutant))
         runs = [(subject, seed) for subject in subjects for seed in seeds]
         if on_start:
             on_start(len(runs))
@@ -205,11 +238,12 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
                     grade_one(*item)
 
             def grade_one(subject, seed):
-                replaying = seed in recorded or subject.kind == "mutant"
+                variant = subject.kind in ("mutant", "alternative")
+                replaying = seed in recorded or variant
                 option = "replay_examples" if replaying else "record_examples" if subject.kind == "solution" else None
                 grade_it = functools.partial(runner.grade, uploads[subject.name], temp / f"{subject.name}.{seed}.json",
                                              seed=seed, shrink=False, examples=option and {option: examples[seed]})
-                keyword = subject.kind == "mutant" and selection.keyword(subject.mutant, examples[seed], keys[seed])
+                keyword = variant and selection.keyword(subject.mutant, examples[seed], keys[seed])
                 results = grade_it(keyword=keyword or None)
                 if keyword and extra_data.read(results).get("aborted"):
                     results = grade_it()  # what went wrong in one test may have reached the others
@@ -219,9 +253,13 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
                 subject.runs[seed] = results
 
             # the solution's run records the examples drawn, unless an earlier run did; the mutants replay them
-            first = [seed not in recorded and subject.kind != "mutant" for subject, seed in runs]
+            first = [seed not in recorded and subject.kind in ("solution", "starter") for subject, seed in runs]
             for phase in (True, False):
                 runner.each([r for r, f in zip(runs, first) if f == phase], run, on_done and (lambda _: on_done()))
+            for subject in subjects:  # what must pass the public tests does, as a student would run them
+                if subject.kind in ("solution", "alternative"):
+                    with slots or contextlib.nullcontext():
+                        subject.public_failure = public_test_failure(assignment, uploads[subject.name])
     for subject in subjects[2:]:
         for seed in seeds:
             subject.runs[seed] = _with_solution_verdicts(subject.runs[seed], subjects[0].runs[seed])
@@ -230,6 +268,9 @@ def verify(assignment, jobs=None, seeds=(None,), on_start=None, on_done=None, gr
     max_score = sum(t.get("max_score", 0) for t in subjects[0].results.get("tests", [])) or assignment.config.max_score
     for subject in subjects:
         judge(subject, max_score)
+        if subject.public_failure:
+            subject.problems.append(f"fails its own public tests (python -m pytest tests in the starter, with the "
+                                    f"{subject.kind}'s files in place):\n{subject.public_failure}")
     return subjects
 
 

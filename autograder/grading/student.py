@@ -178,7 +178,8 @@ class Session:
         if not reply.get("ok"):
             error = reply.get("error") or {}
             kind = str(error.get("type"))
-            explanation = self._explain(target, error)
+            explanation = self._explain(target, error) if not self._nobody_defines(target, kind) else \
+                self.NOBODY_DEFINES.format(target=target)
             if kind in self.INPUT_INDEPENDENT:
                 raise StudentCodeAbort(explanation)
             crashed = kind != ErrorKind.UNGRADABLE  # a crash depends on the inputs: show them
@@ -213,6 +214,13 @@ class Session:
             return obj if callable(obj) else None
         except AttributeError:
             return None
+
+    #: a name missing from the reference too: the test's typo, so no student is told to rename to it
+    NOBODY_DEFINES = ("{target}: the autograder asks for {target}, which the reference solution does not define "
+                      "either: this test is broken, not your code; please tell your instructor")
+
+    def _nobody_defines(self, target, kind):
+        return kind == ErrorKind.MISSING and self.reference is not None and self.reference.module_of(target) is None
 
     @staticmethod
     def _explain(target, error):

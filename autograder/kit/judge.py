@@ -100,6 +100,12 @@ def judge(student, reference, function, *args, formula=None, rtol=None, atol=Non
     return got
 
 
+def compare(check, got, expected, what=None):
+    """``check.matches(got, expected, what)``: for answers that are not one call's whole result (an item of a
+    tuple, a cache's part); the likely cause is what ``check``'s own experiment confirms, if it has one."""
+    check.matches(got, expected, what)
+
+
 def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False,
                  rejects=None):
     """Grade a call that must raise ``error`` (a type name), e.g. for hyperparameters that make no sense.

@@ -112,8 +112,8 @@ def test_recorded_case(case):
     inputs = _inputs(given)  # the very objects your code receives, so a change in place shows
     shown = copy.deepcopy(inputs)
     check = Check(name, shown, diagnose=Diagnoser(_lab(case)), outputs=RECORDED.get("outputs", {}).get(name))
-    got = answer(name, lambda: run(find, given), shown, ["expected: " + shape_of(case["expected"])],
-                 explain=lambda exc: crash_relation(type(exc).__name__, str(exc)))
+    got = run(find, given, lambda function, call: answer(function, call, shown, [
+        "expected: " + shape_of(case["expected"])], explain=lambda exc: crash_relation(type(exc).__name__, str(exc))))
     changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
     changed += [key for key, value in extra_arguments(given).items()
                 if not same_arguments(extra_arguments(case)[key], value)]

@@ -162,16 +162,18 @@ def _splits(answers):
 def experiment(lab, got, expected, path=(), max_runs=MAX_RUNS):
     """The likely cause of ``got`` (the wrong answer at ``path``) that the probes confirm, with its evidence
     in a second line; or None."""
-    if _numeric(got) is not None and not _substantial(got) and not nonfinite_where_finite(got, expected):
-        return None  # zeros: what many bugs return, so they single out none
+    # zeros (or nothing) are what many bugs return: they single out none, so the evidence must be a probe on
+    # which the code returns something else
+    zeros = _numeric(got) is not None and not _substantial(got) and not nonfinite_where_finite(got, expected)
     for group in (range(lab.trusted), range(lab.trusted, len(lab.causes))):
         fitting = [k for k in group if _explains(at(lab.prediction(k, 0), path), got, expected)]
         if fitting:
-            return _probe(lab, fitting, max_runs)
+            return _probe(lab, fitting, max_runs, telling=(lambda answer: _substantial(at(answer, path))) if zeros
+                          else None)
     return instability(lab, got, expected)
 
 
-def _probe(lab, alive, max_runs):
+def _probe(lab, alive, max_runs, telling=None):
     evidence, runs = {}, 0
     for i in range(1, lab.size):
         if runs >= max_runs or lab.out_of_time():
@@ -188,7 +190,7 @@ def _probe(lab, alive, max_runs):
             return None  # the code fails on a valid input where the candidates do not: another bug is at work
         alive = [k for k in alive if predicted[k] is None or same(answer, predicted[k])]
         for k in alive:
-            if predicted[k] is not None and not same(predicted[k], right):
+            if predicted[k] is not None and not same(predicted[k], right) and (telling is None or telling(answer)):
                 evidence.setdefault(k, (i, answer, right))
         if not alive:
             return None

@@ -26,6 +26,10 @@ PREVIEW = 8
 LIKELY_CAUSE = "likely cause: "
 
 
+#: why an argument changes under the caller: the one way it can (the graded and the public tests both name it)
+IN_PLACE = ("an in-place operation (x -= ..., x[...] = ..., np.maximum(x, 0, out=x)) writes into the caller's array; "
+            "compute a new one instead (W = W - lr * dW, not W -= lr * dW)")
+
 #: a later failure that an earlier test's cause explains (one bug, one explanation) names it so
 SAME_CAUSE = "same cause as test {number}: {cause}"
 _SAME_CAUSE = re.compile(r"same cause as test \S+: ")
@@ -73,10 +77,10 @@ class Feedback:
     def render(self, hide_inputs=False, max_lines=None):
         """The text a student reads; inputs are left out when this feedback or the caller hides them, and
         summarised by their shapes when the whole text would run past ``max_lines``."""
-        head = [f"{self.function}: {self.problem}" if self.function else self.problem, *self.details]
-        if self.diagnosis:
+        head = [f"{self.function}: {self.problem}" if self.function else self.problem]
+        if self.diagnosis:  # the cause (and its evidence) first: what a student reads when they read one line
             head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
-        head += self.context
+        head += [*self.details, *self.context]
         tail = [f"formula (slides): {self.formula}"] if self.formula else []
         inputs = []
         if self.inputs:
@@ -256,6 +260,10 @@ class Check:
     def matches(self, got, expected, what=None, path=()):
         """Assert ``got`` equals ``expected`` (arrays, tensors, scalars, lists and tuples of them)."""
         shown = what or "the result"
+        if expected is None or isinstance(expected, str):  # recorded as written (eval mode's mask: None)
+            if not (got is None if expected is None else isinstance(got, str) and got == expected):
+                self.fail(f"{shown} should be {expected!r}, got {describe(got)}")
+            return
         if _exact(expected):
             return self._exact(got, expected, shown, path)
         if isinstance(expected, (list, tuple)):
@@ -327,8 +335,8 @@ class Check:
         bad_finite = np.isfinite(got) != np.isfinite(expected)
         if bad_finite.any():
             index = np.unravel_index(np.argmax(bad_finite), got.shape)
-            self.fail(f"{what} has non-finite values (NaN or inf) where the expected values are finite" if not
-                      np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
+            self.fail(f"{what} is {number(got[index]).replace('nan', 'NaN')}{_where(index)}, where the expected "
+                      f"value is finite" if not np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
                       "\n".join([f"first{_where(index)}: expected {number(expected[index])}, got {number(got[index])}",
                                  *previews(expected, got, index)]), self._diagnosis(got, expected, path))
         rtol, atol = self.tolerance(got.dtype)
