@@ -34,8 +34,9 @@ def pytest_output(folder):
 
 
 def failures(output, test):
-    """Each failure's section of pytest's output for the test function ``test``."""
-    return re.split(rf"^_{{3,}} {test}(?:\[.*\])? _{{3,}}$", output.split("short test summary info")[0], flags=re.M)[1:]
+    """Each failure's section of pytest's output for the test function ``test`` (up to the next test's heading)."""
+    parts = re.split(r"^_{3,} (.+?) _{3,}$", output.split("short test summary info")[0], flags=re.M)
+    return [section for name, section in zip(parts[1::2], parts[2::2]) if re.fullmatch(rf"{test}(\[.*\])?", name)]
 
 
 def assert_feedback_alone(section, max_lines):

@@ -28,7 +28,7 @@ with your_code():
     for ax, (name, (formula, slide)) in zip(axes, SLIDES.items()):
         ax.plot(z, getattr(forward, name)(z), linewidth=3, alpha=0.6, label=f"your {name}")
         ax.plot(z, slide(z), "k--", linewidth=1, label="the formula")
-        ax.set(title=formula, xlabel="z")
+        ax.set(title=formula, xlabel="z", ylabel=f"{name}(z)")
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()

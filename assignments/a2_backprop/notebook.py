@@ -63,10 +63,18 @@ with your_code():
     left.legend(fontsize=8)
     left.set(xlabel="step (minibatch)", ylabel="binary cross-entropy", yscale="log", title="your train_mlp's losses")
     left.grid(alpha=0.3)
-    right.contourf(grid[..., 0], grid[..., 1], y_hat, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+    shading = right.contourf(grid[..., 0], grid[..., 1], y_hat, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+                             alpha=0.6)
     right.contour(grid[..., 0], grid[..., 1], y_hat, levels=[0.5], colors="k", linewidths=1.5)
-    right.scatter(x[:, 0], x[:, 1], c=y[:, 0], cmap="RdBu_r", edgecolors="k", linewidths=0.5, s=18)
-    right.set(title=f"decision boundary: {accuracy:.0%} of the points on their side", aspect="equal")
+    for label, colour in ((0, "tab:blue"), (1, "tab:red")):
+        mine = y[:, 0] == label
+        right.scatter(x[mine, 0], x[mine, 1], color=colour, edgecolors="k", linewidths=0.5, s=18,
+                      label=f"class {label} (y = {label})")
+    right.plot([], [], color="k", linewidth=1.5, label="decision boundary (ŷ = 0.5)")
+    right.legend(fontsize=8, loc="lower left")
+    fig.colorbar(shading, ax=right, label="the network's ŷ: its probability of class 1")
+    right.set(xlabel="first input, x₁", ylabel="second input, x₂", aspect="equal",
+              title=f"decision boundary: {accuracy:.0%} of the points on their side")
     fig.tight_layout()
     plt.show()
 
@@ -130,7 +138,7 @@ def gradient_check(activation, output_activation, loss, seed=0):
 
 with your_code():
     setups = [("tanh", "identity", "mse"), ("sigmoid", "sigmoid", "bce"), ("relu", "softmax", "ce")]
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = plt.subplots(figsize=(9, 4.4))
     for offset, setup in enumerate(setups):
         errors = gradient_check(*setup)
         print(f"{' + '.join(setup):<26}" + "  ".join(f"{name} {error:.1e}" for name, error in errors.items()) +
@@ -138,11 +146,11 @@ with your_code():
         positions = np.arange(len(errors)) + offset / (len(setups) + 1)
         ax.bar(positions, np.maximum(list(errors.values()), 1e-16), width=1 / (len(setups) + 1), label=" + ".join(setup))
         ax.set_xticks(np.arange(len(errors)) + 1 / (len(setups) + 1), list(errors))
-    ax.axhline(RIGHT, color="green", linestyle=":", label=f"below {RIGHT:g}: right")
-    ax.axhline(BUG, color="red", linestyle=":", label=f"{BUG:g} and above: a bug")
+    ax.axhline(RIGHT, color="green", linestyle=":", label=f"below 1e{np.log10(RIGHT):.0f}: right")
+    ax.axhline(BUG, color="red", linestyle=":", label=f"1e{np.log10(BUG):.0f} and above: a bug")
     ax.set(yscale="log", ylim=(1e-16, 10), ylabel="relative error (log scale)",
            xlabel="parameter: W1 is the first layer's weights, b1 its biases, …",
            title="your gradients against central differences (each colour: one activation + output + loss)")
-    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.tight_layout()
     plt.show()

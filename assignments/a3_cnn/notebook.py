@@ -38,8 +38,11 @@ with your_code():
 # ### Your `conv_forward` on a handwritten digit
 #
 # A 3 from the 8 × 8 digits of assignment 4 (UCI's "Optical Recognition of Handwritten Digits", CC BY 4.0),
-# scaled up 4 × to 32 × 32 (linear interpolation), and three filters set by hand: Sobel's edge detectors, which respond where the
-# brightness changes left to right or top to bottom (red one way, blue the other), and a 5 × 5 blur.
+# scaled up 4 × to 32 × 32 (linear interpolation; dark is ink), and three filters set by hand. Two are Sobel's edge
+# detectors, which respond where the ink changes: the left-right one is red (positive) where the ink ends going right,
+# a stroke's right edge, and blue (negative) where it starts, its left edge; the top-bottom one is red at a stroke's
+# lower edge and blue at its upper edge. The third is a 5 × 5 blur. Each colour bar gives the response's value; the
+# colour scale is set by the map's inside, since the 2 pixels of zero padding add false edges along the border.
 # %% [plot]
 def upscale(image, factor=4):
     """``image`` enlarged ``factor`` times by linear interpolation along each axis."""
@@ -64,14 +67,25 @@ def feature_maps():
     return cnn.conv_forward(DIGIT[None, None], w, np.zeros(len(FILTERS)), stride=1, pad=2)[0]
 
 
-def show_maps(title, maps):
-    fig, axes = plt.subplots(1, len(maps) + 1, figsize=(12, 3.2))
-    axes[0].imshow(DIGIT, cmap="gray_r")
+def inside(image, border):
+    """``image`` without ``border`` pixels on each side (all of it where that would leave nothing)."""
+    return image[border:-border, border:-border] if border and min(image.shape) > 2 * border else image
+
+
+def show_maps(title, maps, border=2):
+    """The digit and one map per filter, each with its colour bar; the colour scale comes from the map without
+    ``border`` pixels along its edges, where the zero padding makes edges of its own."""
+    fig, axes = plt.subplots(1, len(maps) + 1, figsize=(13, 3.4))
+    shown = axes[0].imshow(DIGIT, cmap="gray_r", vmin=0, vmax=1)
     axes[0].set_title(f"the digit {DIGIT.shape}")
+    fig.colorbar(shown, ax=axes[0], shrink=0.8, label="ink")
     for ax, name, image in zip(axes[1:], FILTERS, maps):
-        limit = np.abs(image).max() or 1.0
-        ax.imshow(image, cmap="RdBu_r" if name != "blur" else "gray_r", vmin=-limit if name != "blur" else 0, vmax=limit)
+        limit = np.abs(inside(image, border)).max() or 1.0
+        signed = name != "blur"
+        shown = ax.imshow(image, cmap="RdBu_r" if signed else "gray_r", vmin=-limit if signed else 0, vmax=limit)
         ax.set_title(f"{name} {image.shape}")
+        fig.colorbar(shown, ax=ax, shrink=0.8, extend="both" if signed else "max",
+                     label="response (red +, blue −)" if signed else "response")
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -88,10 +102,47 @@ with your_code():
 # %% [markdown]
 # ### Your `max_pool_forward` on those feature maps
 #
-# 2 × 2 windows, stride 2: each map shrinks to a quarter, and each edge survives as its strongest response.
+# 2 × 2 windows, stride 2: each map shrinks to a quarter, and each window keeps its largest value. A red edge
+# (positive) survives as its strongest response; a blue edge (negative) mostly does not, since a window that also
+# holds a weaker or zero response keeps that instead. That is one reason a CNN applies ReLU before pooling and learns
+# filters of both signs: each edge then has a filter for which it is positive.
 # %% [plot]
 with your_code():
-    show_maps("your max_pool_forward(maps, 2, 2)", cnn.max_pool_forward(feature_maps()[None], 2, 2)[0])
+    show_maps("your max_pool_forward(maps, 2, 2)", cnn.max_pool_forward(feature_maps()[None], 2, 2)[0], border=1)
+# %% [markdown]
+# ### Your backward passes: where each gradient goes
+#
+# Left: an upstream gradient `dout` that is 1 at three positions of the left-right edge map and 0 elsewhere. Middle:
+# your `conv_backward`'s `dx` for it, the gradient with respect to the digit: each 1 sends the filter's weights back
+# onto the window it came from (the Sobel filter: a column 1, 2, 1 on the left, −1, −2, −1 on the right). The two
+# upper 1s are neighbours, one row apart, so their windows overlap and add: their columns read 1, 3, 3, 1. Right: your
+# `max_pool_backward` with `dout` all ones, on the left-right edge map: each 2 × 2 window sends its gradient to its
+# largest value only (the dots), one pixel in four; the others get none.
+# %% [plot]
+with your_code():
+    w = np.stack(list(FILTERS.values()))[:1, None]  # the left-right filter alone: (1, 1, 5, 5)
+    dout = np.zeros((1, 1) + DIGIT.shape)
+    for i, j in ((8, 8), (9, 8), (22, 20)):  # two windows that overlap, one on its own
+        dout[0, 0, i, j] = 1.0
+    dx, dw, db = cnn.conv_backward(dout, DIGIT[None, None], w, np.zeros(1), stride=1, pad=2)
+    edges = feature_maps()[None, :1]
+    pooled_dx = cnn.max_pool_backward(np.ones((1, 1, 16, 16)), edges, 2, 2)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    limit = np.abs(dx).max() or 1.0
+    panels = [(dout[0, 0], "dout: 1 at three positions", "Greys", (0, 1), "upstream gradient"),
+              (dx[0, 0], "your conv_backward's dx (the digit's gradient)", "RdBu_r", (-limit, limit),
+               "∂L/∂pixel (red +, blue −)"),
+              (edges[0, 0], "your max_pool_backward: where dout = 1 goes", "RdBu_r", (-1.5, 1.5),
+               "left-right edge response")]
+    for ax, (image, title, cmap, (low, high), label) in zip(axes, panels):
+        shown = ax.imshow(image, cmap=cmap, vmin=low, vmax=high)
+        fig.colorbar(shown, ax=ax, shrink=0.8, label=label, extend="both" if cmap == "RdBu_r" else "neither")
+        ax.set(title=title, xticks=[], yticks=[])
+    rows, columns = np.nonzero(pooled_dx[0, 0])
+    axes[2].scatter(columns, rows, s=5, color="k", label="gets the window's gradient")
+    axes[2].legend(fontsize=8, loc="lower left", framealpha=0.9)
+    fig.tight_layout()
+    plt.show()
 
 # %% [section] 5. A fully connected layer is a convolution
 # %% [check] fc_as_conv
@@ -104,8 +155,9 @@ with your_code():
 # A batch of 16 RGB images of 32 × 32 and 32 filters of 3 × 3, on the GPU if this machine has one: the
 # largest difference from torch's own convolution, relative to the largest value (forward, and the
 # gradients your backward computes: float64 agrees to about 1e-15, float32 to about 1e-6), and the time of one
-# forward pass of each (the median of a few).
-# %%
+# forward pass of each (the median of a few). Left in the plot: each of your float32 outputs against torch's (on
+# the diagonal when they agree); right: the differences, on a log scale.
+# %% [plot]
 import torch
 import torch.nn.functional as F
 
@@ -130,6 +182,7 @@ def relative_difference(got, expected):
 
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+differences = {}
 with your_code():
     generator = torch.Generator().manual_seed(0)
     for dtype in (torch.float64, torch.float32):
@@ -148,3 +201,23 @@ with your_code():
         print(f"{dtype!s:<14} on {device.type}: largest difference / largest value: output {errors[0]:.1e}, dx {errors[1]:.1e}, "
               f"dw {errors[2]:.1e}, db {errors[3]:.1e};  one forward: yours {yours_s * 1e3:.2f} ms, "
               f"torch's {torch_s * 1e3:.2f} ms")
+        differences[str(dtype).replace("torch.", "")] = errors
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    every = slice(None, None, 7)  # a seventh of the outputs, so the points stay apart
+    left.scatter(expected.detach().cpu().flatten()[every], out.detach().cpu().flatten()[every], s=2, alpha=0.4)
+    low, high = expected.min().item(), expected.max().item()
+    left.plot([low, high], [low, high], color="k", linewidth=0.8, label="yours = torch's")
+    left.set(xlabel="torch.nn.functional.conv2d's output (float32)", ylabel="your conv2d's output",
+             title=f"outputs on {device.type}")
+    left.legend(fontsize=8)
+    for offset, (name, errors) in enumerate(differences.items()):
+        right.bar(np.arange(4) + 0.4 * offset, np.maximum(errors, 1e-18), width=0.4, label=name)
+        for position, error in enumerate(errors):
+            if error == 0:
+                right.annotate("0: exact", (position + 0.4 * offset, 2e-18), ha="center", fontsize=8)
+    right.set_xticks(np.arange(4) + 0.2, ["output", "dx", "dw", "db"])
+    right.set(yscale="log", ylim=(1e-18, 1), xlabel="what is compared with torch's",
+              ylabel="largest difference / largest value", title="your layer against torch (smaller is closer)")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()

@@ -26,7 +26,8 @@ for ax, image, label in zip(axes.flat, x[:20], y[:20]):
     ax.imshow(image[0], cmap="gray_r")
     ax.set_title(str(label.item()), fontsize=9)
     ax.set_axis_off()
-fig.suptitle("the first 20 training digits and their labels")
+fig.suptitle("the first 20 training digits, each titled with its label")
+fig.tight_layout()
 plt.show()
 
 # %% [section] 2. The model: `DigitsCNN`
@@ -161,7 +162,9 @@ with your_code():
             ax.imshow(held_x[index, 0], cmap="gray_r")
             ax.set_title(f"{held_y[index].item()} → {predicted[index].item()}", fontsize=9)
         fig.suptitle(f"{(predicted != held_y).sum().item()} of {HELD_OUT} held-out digits misread" +
-                     (f" (the first {len(wrong)})" if len(wrong) < (predicted != held_y).sum().item() else ""))
+                     (f" (the first {len(wrong)}), each titled true → predicted" if len(wrong) <
+                      (predicted != held_y).sum().item() else ", each titled true → predicted"))
+        fig.tight_layout()
         plt.show()
 # %% [markdown]
 # ### Your `fit`, by the grade's rule

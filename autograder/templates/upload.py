@@ -60,7 +60,7 @@ def problem(folder, module):
 def public_tests_summary(folder):
     """pytest's summary line of the public tests (``21 passed in 3.2s``), run as ``python -m pytest tests``."""
     try:
-        done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"], cwd=folder,
+        done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "--color=no", "-p", "no:cacheprovider"], cwd=folder,
                               capture_output=True, text=True, timeout=TESTS_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return f"did not finish within {TESTS_TIMEOUT_S} s"
