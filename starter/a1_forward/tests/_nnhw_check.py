@@ -43,6 +43,21 @@ def likely_cause(text):
     return None
 
 
+class Formula(str):
+    """A formula and where it comes from: ``Formula("σ(z) = 1/(1 + e^(−z))", "slides")`` reads
+    ``formula (slides): ...``; a plain string reads ``formula: ...`` (its source is the test's to name)."""
+
+    def __new__(cls, text, source=None):
+        formula = super().__new__(cls, text)
+        formula.source = source
+        return formula
+
+
+def formula_line(formula):
+    source = getattr(formula, "source", None)
+    return f"formula ({source}): {formula}" if source else f"formula: {formula}"
+
+
 class Feedback:
     """What went wrong in one graded call, built once and rendered wherever a student reads it
     (Gradescope, ``nnhw grade --feedback``, the public tests).
@@ -77,7 +92,7 @@ class Feedback:
         if self.diagnosis:
             head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
         head += self.context
-        tail = [f"formula (slides): {self.formula}"] if self.formula else []
+        tail = [formula_line(self.formula)] if self.formula else []
         inputs = []
         if self.inputs:
             if self.hidden or hide_inputs:
