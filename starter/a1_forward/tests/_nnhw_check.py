@@ -53,11 +53,6 @@ class Formula(str):
         return formula
 
 
-def formula_line(formula):
-    source = getattr(formula, "source", None)
-    return f"formula ({source}): {formula}" if source else f"formula: {formula}"
-
-
 class Feedback:
     """What went wrong in one graded call, built once and rendered wherever a student reads it
     (Gradescope, ``nnhw grade --feedback``, the public tests).
@@ -92,7 +87,8 @@ class Feedback:
         if self.diagnosis:
             head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
         head += self.context
-        tail = [formula_line(self.formula)] if self.formula else []
+        source = getattr(self.formula, "source", None)
+        tail = [f"formula ({source}): {self.formula}" if source else f"formula: {self.formula}"] if self.formula else []
         inputs = []
         if self.inputs:
             if self.hidden or hide_inputs:
