@@ -164,6 +164,12 @@ def test_verify_prints_the_solutions_own_failure(assignment):
     (problem,) = graded[0].problems
     assert problem.startswith("the solution scores 0 of 1: affine: z = h W + b\naffine: z = h W + b fails with:\n")
     assert problem.endswith(reason)
+    from autograder import cli
+
+    with cli.console.capture() as table:  # a test the solution fails catches nothing: it says so, not "catches 1"
+        cli._print_catch_table(assignment, graded)
+    legend = next(line for line in table.get().splitlines() if line.strip().startswith("1 "))
+    assert "the solution fails it" in legend and "catches" not in legend
 
 
 def test_feedback_never_asks_a_student_to_rename_to_a_name_the_solution_lacks(assignment):

@@ -37,7 +37,7 @@ def test_values_report_largest_error_and_where():
     assert "wrong values in the result" in message
     assert "largest error 0.5 at index (2,)" in message and "2 of 3 values wrong" in message
     assert "inputs:" in message and "z = float64 array, shape (3,)" in message
-    assert "formula (slides): σ(z)" in message
+    assert "formula: σ(z)" in message  # its source is the test's to name (test_the_formula_line_names_its_source)
 
 
 def test_tolerance_is_dtype_aware():
@@ -144,3 +144,24 @@ def test_an_answer_recorded_as_none_or_text_is_compared_as_written():
         check.matches((np.ones(2), 0), (np.ones(2), None))
     with pytest.raises(Mismatch, match=r"should be 'relu', got 'tanh'"):
         check.matches("tanh", "relu")
+
+
+def test_the_formula_line_names_its_source():
+    """Every formula used to read "formula (slides)", wherever it came from; the source is now the test's to name,
+    per formula (``Formula``) or per test file (``FORMULA_SOURCE``, applied by the grader's plugin)."""
+    from autograder.check import Formula
+    from autograder.grading.plugin import name_source
+
+    def failure(formula):
+        with pytest.raises(Mismatch) as info:
+            Check("batchnorm_forward", formula=formula).matches(np.zeros(2), np.ones(2))
+        return info.value.feedback
+
+    assert failure("y = γ x̂ + β").render().endswith("\nformula: y = γ x̂ + β")
+    assert failure(Formula("y = γ x̂ + β", "Ioffe & Szegedy 2015")).render().endswith(
+        "\nformula (Ioffe & Szegedy 2015): y = γ x̂ + β")
+    from_file, own = failure("σ(z) = 1/(1 + e^(−z))"), failure(Formula("x̂ = (x − μ)/√(σ² + ε)", "the handout"))
+    name_source(from_file, "slides")
+    name_source(own, "slides")
+    assert from_file.render().endswith("\nformula (slides): σ(z) = 1/(1 + e^(−z))")
+    assert own.render().endswith("\nformula (the handout): x̂ = (x − μ)/√(σ² + ε)")

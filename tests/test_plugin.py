@@ -12,7 +12,7 @@ def test_hidden_tests_can_hide_their_inputs():
         Check("sigmoid", {"z": np.array([1.0, 2.0])}, formula="σ(z)").matches(np.zeros(2), np.ones(2))
     shown, hidden = feedback(info.value), feedback(info.value, hide_inputs=True)
     assert "[1. 2.]" in shown and "[1. 2.]" not in hidden
-    assert "inputs: (hidden for this test)" in hidden and "formula (slides): σ(z)" in hidden
+    assert "inputs: (hidden for this test)" in hidden and "formula: σ(z)" in hidden
     crash = StudentCodeError("relu raised ValueError: no", raised="ValueError", inputs="  z = 1")
     assert "z = 1" in feedback(crash) and "z = 1" not in feedback(crash, hide_inputs=True)
     assert "relu raised ValueError: no" in feedback(crash, hide_inputs=True)

@@ -89,17 +89,10 @@ def _problems(graded, results, max_score):
     score = results.get("score", 0.0)
     failed = graded.failed_tests(results)
     if graded.kind == "solution" and score != max_score:
-        reason = failed[0].get("output", "") if failed else results.get("output", "")
-        return {"solution": f"the solution scores {score:g} of {max_score:g}{{seeds}}: "
-                            + "; ".join(t["name"] for t in failed)[:800]
-                            + _escaped(f"\n{failed[0]['name']} fails with:\n" if failed else "\n")
-                            + _escaped(_first_lines(reason))}
+        return {"solution": f"the solution scores {score:g} of {max_score:g}{{seeds}}: " + _reason(results, failed)}
     if graded.kind == "alternative" and score != max_score:
-        reason = failed[0].get("output", "") if failed else results.get("output", "")
         return {"alternative": f"an unfair test: this accepted variant scores {score:g} of {max_score:g}{{seeds}}: "
-                               + "; ".join(t["name"] for t in failed)[:800]
-                               + _escaped(f"\n{failed[0]['name']} fails with:\n" if failed else "\n")
-                               + _escaped(_first_lines(reason))}
+                               + _reason(results, failed)}
     if graded.kind == "starter" and score != 0:
         return {"starter": f"the starter scores {score:g}, not 0{{seeds}}"}
     problems = {}
@@ -120,6 +113,14 @@ REASON_LINES = 25
 def _first_lines(text, count=REASON_LINES):
     lines = (text or "").strip("\n").splitlines()
     return "\n".join(lines[:count] + ([f"... ({len(lines) - count} more lines)"] if len(lines) > count else []))
+
+
+def _reason(results, failed):
+    """The failed tests' names, then the first one's feedback (or the grader's output where no test ran): what
+    the code that must keep its marks read, so the author sees why without `nnhw grade --feedback`."""
+    reason = _first_lines(failed[0].get("output", "") if failed else results.get("output", ""))
+    head = f"\n{failed[0]['name']} fails with:\n" if failed else "\n"
+    return _escaped("; ".join(t["name"] for t in failed)[:800] + (head + reason if reason else ""))
 
 
 def _escaped(text):

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 
-from autograder.check import Mismatch, same_cause
+from autograder.check import Formula, Mismatch, same_cause
 from autograder.grading import replay
 from autograder.grading.results import NOT_GRADED_PREFIX
 from autograder.grading.student import Student, StudentCodeAbort, StudentCodeError
@@ -69,6 +69,12 @@ def _feedback_value(exc):
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         return _feedback_value(exc.exceptions[0])
     return None
+
+
+def name_source(value, source):
+    """A test file's ``FORMULA_SOURCE = "slides"`` names where its formulas come from, unless one names its own."""
+    if value is not None and source and value.formula and getattr(value.formula, "source", None) is None:
+        value.formula = Formula(value.formula, source)
 
 
 def feedback(exc, hide_inputs=False):
@@ -265,6 +271,8 @@ class GradingPlugin:
         elif report.when == "call" or (report.failed and previous is None):
             self.calls[item.name] = sorted(self.session.called)
             spec = self.config.test(item.name)
+            if not report.passed:
+                name_source(_feedback_value(call.excinfo.value), getattr(item.module, "FORMULA_SOURCE", None))
             output = "" if report.passed else self._output(spec, call.excinfo.value, function_of(_title(item)))
             score = getattr(item.obj, "__score__", self.scores.get(item.name))
             self.outcomes[item.name] = Outcome(item.name, _title(item), report.passed, output,

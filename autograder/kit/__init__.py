@@ -4,6 +4,8 @@
 |---|---|
 | ``strategies`` | hypothesis strategies: arrays, batches, probabilities, one-hot rows, networks |
 | ``judge`` | ``judge(student, reference, "fn", *args, ...)``: the student-vs-reference(-vs-torch) property |
+| ``answers`` | one item of a tuple answer (``(out, cache)``), failing with the contract on anything else |
+| ``randomness`` | random code: same seed same answer and another seed another, exact binomial rate bounds |
 | ``gradcheck`` | central differences: hold a gradient to the numbers |
 | ``data`` | the data files an assignment makes at build time, and reading them in tests |
 | ``static`` | forbidden names in the student's source |
