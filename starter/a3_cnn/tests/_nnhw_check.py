@@ -383,11 +383,6 @@ def wrong_values(got, expected, rtol, atol):
     return wrong, error
 
 
-def assert_matches(got, expected, function, inputs=None, formula=None, rtol=None, atol=None, what="the result"):
-    """Shorthand for ``Check(...).matches(got, expected)``."""
-    Check(function, inputs, formula, rtol, atol).matches(got, expected, what)
-
-
 def same_arguments(before, after):
     """True when nothing in ``after`` (nested lists, tuples, dicts of arrays) differs from ``before``."""
     if isinstance(before, np.ndarray) or _is_tensor(before):
