@@ -60,7 +60,7 @@ def files(assignment_id, title, cache=False):
         **{f"assignments/{assignment_id}/mutants/{name}": text for name, text in kind.MUTANTS.items()},
         f"assignments/{assignment_id}/public_cases.py": kind.PUBLIC_CASES,
         f"assignments/{assignment_id}/handout.md": kind.HANDOUT,
-        f"assignments/{assignment_id}/causes.py": getattr(kind, "CAUSES", CAUSES),
+        **({f"assignments/{assignment_id}/causes.py": kind.CAUSES} if hasattr(kind, "CAUSES") else {}),
     }
     return {path: re.sub(r"@(\w+)@", lambda match: fill[match.group(1)], text) for path, text in templates.items()}
 
