@@ -66,6 +66,7 @@ class TestSpec:
 class Given:
     source: str  # path relative to solutions/, e.g. "a1_forward/forward.py"
     name: str    # file name the student's code imports it as
+    ship: bool = True  # in the starter; false holds the solution back (authoring/given.py: the student's own)
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,8 @@ def load_config(path):
     for i, item in enumerate(meta.get("given", list, default=[])):
         entry = _Table(path, f"assignment.given[{i}]", item)
         given.append(Given(entry.get("source", str), entry.get("name", str, check=lambda v: v.endswith(".py"),
-                                                                 expected="a .py file name")))
+                                                                 expected="a .py file name"),
+                           entry.get("ship", bool, default=True)))
         entry.done()
     config_id = meta.get("id", str)
     if config_id != path.parent.name:

@@ -92,7 +92,13 @@ class Assignment:
         return {name: self.dir / name for name in self.config.worker_modules}
 
     def load_reference(self):
-        return load_modules({**self.given_files(), **self.solution_files()}, prefix=f"nnhw_reference.{self.id}")
+        """The solution's modules as one namespace, with the assignment's ``causes.py`` (its graded functions'
+        known bugs, which the feedback's experiments test) as ``causes_module`` where there is one."""
+        reference = load_modules({**self.given_files(), **self.solution_files()}, prefix=f"nnhw_reference.{self.id}")
+        causes = self.dir / "causes.py"
+        if causes.is_file():
+            reference.causes_module = load_modules({"causes.py": causes}, prefix=f"nnhw_causes.{self.id}").module("causes")
+        return reference
 
 
 class ModuleSet:
@@ -100,6 +106,10 @@ class ModuleSet:
 
     def __init__(self, modules):
         self._modules = modules
+        self.causes_module = None
+
+    def module(self, stem):
+        return self._modules[stem]
 
     def __getattr__(self, name):
         for module in self._modules.values():

@@ -142,12 +142,33 @@ def test_a_graph_is_reported_only_where_a_forward_pass_built_one(harness, tmp_pa
     evaluate = _submitted("evaluate_loss_outside_no_grad", "evaluate", tmp_path)
     outside = harness.run_evaluate(x, y, 2, 0, evaluate=evaluate)
     assert outside["graphs"] == [False, False, False] and not outside["gradients"]
+    assert outside["training_passes"] == [False, False, False]
 
     def without_no_grad(model, loader, loss_fn):
         model.eval()
         return sum(loss_fn(model(bx), by).item() * len(by) for bx, by in loader) / 5, 0.0
 
     assert harness.run_evaluate(x, y, 2, 0, evaluate=without_no_grad)["graphs"] == [True, True, True]
+
+
+def test_evaluate_is_judged_by_the_mode_of_its_forward_passes_not_the_mode_it_leaves(harness, checks, tmp_path):
+    """Issue 31, point 7: a tutorial's check_accuracy (model.eval(), no_grad, model.train() at the end) is found
+    right; evaluate without model.eval() is found wrong although it leaves the model as the tutorial's does."""
+    import torch
+
+    x, y = torch.rand(5, 1, 8, 8), torch.randint(0, 10, (5,))
+    tutorial = harness.run_evaluate(x, y, 2, 0, evaluate=_submitted("evaluate_tutorial_check_accuracy", "evaluate",
+                                                                    tmp_path))
+    assert tutorial["training_passes"] == [False, False, False] and tutorial["graphs"] == [False] * 3
+    train_mode = harness.run_evaluate(x, y, 2, 0, evaluate=_submitted("evaluate_train_mode", "evaluate", tmp_path))
+    expected = train_mode["result"][1]
+    assert checks.evaluate_finding(tutorial["training_passes"], tutorial["graphs"], tutorial["gradients"],
+                                   tutorial["result"], expected, 5) is None
+    assert train_mode["training_passes"] == [True, True, True]
+    wrong = checks.evaluate_finding(train_mode["training_passes"], train_mode["graphs"], train_mode["gradients"],
+                                    train_mode["result"], expected, 5)
+    assert wrong.problem == "3 of evaluate's 3 forward passes ran in training mode"
+    assert wrong.cause.startswith("model.eval() is not called before evaluate's forward passes")
 
 
 def test_a_loader_with_workers_is_stopped_before_it_starts_them_and_only_while_the_student_s_code_runs(harness):
@@ -175,6 +196,7 @@ def test_a_loader_with_workers_is_stopped_before_it_starts_them_and_only_while_t
 #: the reference's examples in the reference's order" (make_loader, 3; fit trains on that loader and is graded too).
 LEGITIMATE = [("loss_over_concatenated_outputs", "(train_epoch or evaluate) and not cuda", 3),
               ("evaluate_loss_outside_no_grad", "evaluate and not cuda", 1),
+              ("evaluate_tutorial_check_accuracy", "evaluate and not cuda", 1),
               ("loader_sampler_generator", "make_loader or fit", 2)]
 
 
@@ -231,3 +253,40 @@ def test_case5_log_probabilities_are_named_as_the_cause(tmp_path):
         assert test["score"] == 0 and cause, test["output"]
         assert cause.startswith("forward returns log-probabilities"), cause
         assert "nn.CrossEntropyLoss applies log-softmax itself" in cause, cause
+
+
+# ---------------------------------------------------------------------------------------
+# fit checked before submitting (issue 31, point 1): the grade's rule, on held-back digits
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fit_check():
+    from autograder.course import load_modules
+
+    return load_modules({"fit_check.py": ASSIGNMENT / "public_tests" / "fit_check.py"}, prefix="nnhw_test_fit_check")
+
+
+def test_the_local_fit_check_applies_the_grade_s_rule(fit_check):
+    from autograder.config import load_config
+
+    assert fit_check.POINTS == load_config(ASSIGNMENT / "assignment.toml").test("test_fit_accuracy").weight
+    assert (fit_check.share(0.95), fit_check.share(0.90), fit_check.share(0.925)) == (1.0, 0.0, pytest.approx(0.5))
+    assert fit_check.FitReport(0.99, 288, fit_check.CPU_S + 1).points == 0.0
+    lines = fit_check.FitReport(0.925, 288, 2.0).lines()
+    assert lines[0].startswith("✗ accuracy on 288 held-back digits: 92.5% (266 right)") and "95%" in lines[0]
+    assert lines[1].startswith("✓ fit took 2.0 CPU s on one thread; the limit is 60 CPU s")
+    assert lines[2] == "the same rule gives 2.50 of fit's 5 points"
+
+
+def test_the_local_fit_check_passes_the_reference_and_fails_one_epoch(fit_check, tmp_path):
+    """The reference's fit earns every point on the held-back fifth; the mutant that trains one epoch does not.
+    Trains in this process: about 2 CPU seconds."""
+    x, y = fit_check.training_digits(ASSIGNMENT / "data" / "digits_train.npz")
+    from autograder.course import load_modules
+
+    solution = load_modules({"digits_cnn.py": ROOT / "solutions" / A4 / "digits_cnn.py"}, prefix="nnhw_a4_fit_solution")
+    reference = fit_check.measure(solution.fit, x, y)
+    assert reference.held_back == 288 and reference.points == fit_check.POINTS, reference
+    one_epoch = fit_check.measure(_submitted("fit_one_epoch", "fit", tmp_path / "one_epoch"), x, y)
+    assert one_epoch.points < fit_check.POINTS and one_epoch.lines()[0].startswith("✗"), one_epoch

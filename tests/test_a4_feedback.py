@@ -301,7 +301,8 @@ def test_mode_graph_and_number_findings(checks):
     left = checks.mode_finding("train_epoch", False, True)
     assert left.problem == "the model is left in evaluation mode"
     assert left.cause == "model.train() is not called at the start of train_epoch"
-    assert checks.mode_finding("evaluate", True, False).cause == "model.eval() is not called at the start of evaluate"
+    assert checks.forward_mode_finding([False, False]) is None
+    assert checks.forward_mode_finding([False, True]).problem == "1 of evaluate's 2 forward passes ran in training mode"
     assert checks.graph_finding([False, True], []).cause.startswith("model(x) is called outside a torch.no_grad()")
     assert checks.graph_finding([False], ["fc.weight"]).cause.startswith("loss.backward() in evaluate")
     assert checks.graph_finding([False, False], []) is None

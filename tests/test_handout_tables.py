@@ -8,7 +8,8 @@ from markdown_it import MarkdownIt
 from autograder.authoring.build import cuda_points, handout
 
 # a number, bold for the total; CUDA tests and the total may say what a grader without a GPU leaves out
-POINTS = re.compile(r"^(\*\*)?\d+(\.\d+)?(\*\*)?( \(GPU grader only\)|, plus \d+(\.\d+)? on a GPU grader( or with recorded CUDA results)?)?$")
+POINTS = re.compile(r"^(\*\*)?\d+(\.\d+)?(\*\*)?( \(GPU grader only\)|, plus \d+(\.\d+)? on a grader with a GPU "
+                    r"\(Gradescope has none: there those tests are not run\))?$")
 
 
 def tables(text):

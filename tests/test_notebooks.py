@@ -122,9 +122,12 @@ def sources(assignment, cases):
 
 def test_without_cells_of_its_own_each_check_follows_the_section_that_names_the_function(tmp_path):
     found = sources(*toy(tmp_path))
-    assert [kind for kind, _ in found] == ["markdown", "code", "markdown", "code", "markdown", "code"]
+    assert [kind for kind, _ in found] == ["markdown", "code", "markdown", "code", "markdown", "code", "markdown",
+                                           "code"]
     assert found[2][1].startswith("## Doubling") and "## not a heading" in found[2][1]  # no split inside a fence
     assert found[3][1] == "check('double')" and found[5][1] == "check('half')"
+    assert found[-2][1].startswith("## Your upload") and found[-1] == ("code", "from make_upload import make_upload\n\n"
+                                                                               "make_upload()")  # always last
 
 
 def test_the_assignments_cells_go_where_they_say(tmp_path):
@@ -132,8 +135,8 @@ def test_the_assignments_cells_go_where_they_say(tmp_path):
                "# halving 4\n# %% [plot]\nprint(toy.half(4))\n# %% [check] half double\n")
     found = sources(*toy(tmp_path, content))
     assert found[2] == ("code", "import toy")  # before any [section]: after the opening, and its setup cell
-    assert found[-3:] == [("markdown", "### See it\n\nhalving 4"), ("code", "print(toy.half(4))"),
-                          ("code", "check('half', 'double')")]
+    assert found[-5:-2] == [("markdown", "### See it\n\nhalving 4"), ("code", "print(toy.half(4))"),
+                            ("code", "check('half', 'double')")]  # and then the upload cells
 
 
 @pytest.mark.parametrize("content, error", [

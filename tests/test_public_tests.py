@@ -108,3 +108,27 @@ def test_no_test_module_without_cases_is_shipped(course):
     assert "tests/test_public.py" in recorded_case_files({"cases": [{"name": "sigmoid"}]})
     assert not (course.assignment("a4_pytorch").starter_dir / "tests" / "test_public.py").exists()
     assert (course.assignment("a1_forward").starter_dir / "tests" / "test_public.py").is_file()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mutant", [None, "output_delta_catch_all_else"], ids=["solution", "catch-all else"])
+def test_a2_public_tests_ask_output_delta_for_its_value_error(course, tmp_path, mutant):
+    """Issue 31: a2's public cases never exercised output_delta's ValueError, so a catch-all ``else`` passed locally
+    and lost points on Gradescope. Its own public test now fails it, with what to raise, and passes the solution."""
+    import shutil
+
+    from autograder.authoring.mutants import load_mutant, write_mutant_submission
+
+    assignment = course.assignment("a2_backprop")
+    starter(assignment, tmp_path)
+    if mutant is None:
+        shutil.copy(ROOT / "solutions" / "a2_backprop" / "backprop.py", tmp_path / "backprop.py")
+    else:
+        write_mutant_submission(assignment, load_mutant(assignment.mutants_dir / f"{mutant}.py"), tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-k", "output_delta"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    sections = failures(done.stdout, "test_output_delta_rejects_unsupported_pairs")
+    assert len(sections) == (0 if mutant is None else 4), done.stdout
+    for section in sections:
+        assert_feedback_alone(section, 6)
+        assert "should raise ValueError" in section, section

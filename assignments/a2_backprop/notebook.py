@@ -77,8 +77,8 @@ with your_code():
 # The check above, done for you on a tiny network (3 → 4 → 3 → 2, five examples) for each output and loss
 # pair: your `output_delta`, `backprop_deltas` and `parameter_gradients` against central differences of
 # the loss (computed with the given forward pass only). The relative error of each parameter is
-# max |analytic − numeric| / max(|analytic| + |numeric|), as in CS231n: around 1e-7 or below is right,
-# 1e-2 or above is a bug.
+# max |analytic − numeric| / max(|analytic| + |numeric|), as in the handout: below 1e-6 is right, 1e-2 or
+# above is a bug.
 # %% [plot]
 def numerical_gradient(loss, theta, eps=1e-6):
     """∂loss/∂theta by central differences, one entry at a time (theta is changed and put back)."""
@@ -94,7 +94,11 @@ def numerical_gradient(loss, theta, eps=1e-6):
     return grad
 
 
+RIGHT, BUG = 1e-6, 1e-2  # the handout's lines: below RIGHT the gradient is right, from BUG on it has a bug
+
+
 def relative_error(analytic, numeric):
+    """The handout's relative error: the largest difference, relative to the largest entry."""
     return np.max(np.abs(analytic - numeric)) / max(1e-12, np.max(np.abs(analytic) + np.abs(numeric)))
 
 
@@ -130,13 +134,15 @@ with your_code():
     for offset, setup in enumerate(setups):
         errors = gradient_check(*setup)
         print(f"{' + '.join(setup):<26}" + "  ".join(f"{name} {error:.1e}" for name, error in errors.items()) +
-              ("  ✓" if max(errors.values()) < 1e-6 else "  ✗ a gradient is wrong"))
+              ("  ✓" if max(errors.values()) < RIGHT else "  ✗ a gradient is wrong"))
         positions = np.arange(len(errors)) + offset / (len(setups) + 1)
         ax.bar(positions, np.maximum(list(errors.values()), 1e-16), width=1 / (len(setups) + 1), label=" + ".join(setup))
         ax.set_xticks(np.arange(len(errors)) + 1 / (len(setups) + 1), list(errors))
-    ax.axhline(1e-7, color="green", linestyle=":", label="1e-7: right")
-    ax.axhline(1e-2, color="red", linestyle=":", label="1e-2: a bug")
-    ax.set(yscale="log", ylim=(1e-16, 10), ylabel="relative error", title="your gradients against central differences")
+    ax.axhline(RIGHT, color="green", linestyle=":", label=f"below {RIGHT:g}: right")
+    ax.axhline(BUG, color="red", linestyle=":", label=f"{BUG:g} and above: a bug")
+    ax.set(yscale="log", ylim=(1e-16, 10), ylabel="relative error (log scale)",
+           xlabel="parameter: W1 is the first layer's weights, b1 its biases, …",
+           title="your gradients against central differences (each colour: one activation + output + loss)")
     ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     fig.tight_layout()
     plt.show()

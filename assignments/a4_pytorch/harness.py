@@ -107,12 +107,20 @@ def _loss_record(loss_fn):
     return {key: [call[key] for call in loss_fn.calls] for key in ("batch", "logits", "loss")}
 
 
-def _record_graphs(model):
+def _record_forward_passes(model):
     """For each forward pass of ``model`` from now on: whether it built an autograd graph (its output requires
-    grad), which is what running it outside torch.no_grad() does."""
-    graphs = []
-    model.register_forward_hook(lambda module, args, output: graphs.append(bool(output.requires_grad)))
-    return graphs
+    grad, which is what running it outside torch.no_grad() does), and whether any of its modules was in training
+    mode while it ran. What evaluate does while it runs is graded, not the mode it leaves the model in (a loop
+    that ends with model.train(), so that training can go on, is good practice). The public test's
+    ``digits_checks.record_forward_passes`` is the same hook; this one runs in the worker, which has no copy."""
+    graphs, training = [], []
+
+    def hook(module, args, output):
+        graphs.append(bool(getattr(output, "requires_grad", False)))
+        training.append(any(m.training for m in module.modules()))
+
+    model.register_forward_hook(hook)
+    return graphs, training
 
 
 class WrittenOutSGD:
@@ -176,15 +184,15 @@ def run_train_epoch(x, y, batch_size, lr, momentum, model_seed, device="cpu", tr
 
 def run_evaluate(x, y, batch_size, model_seed, device="cpu", evaluate=None):
     """evaluate on small_model(model_seed) (left in training mode beforehand) and an unshuffled loader:
-    the returned (loss, accuracy), the mode, which forward passes built a graph, which parameters got a
-    gradient, the loss calls."""
+    the returned (loss, accuracy), for each forward pass whether it built a graph and whether it ran in
+    training mode, which parameters got a gradient, the loss calls."""
     evaluate = evaluate or _students("evaluate")
     model = small_model(model_seed, device).train()  # evaluate must switch to evaluation mode itself
-    graphs = _record_graphs(model)
+    graphs, training = _record_forward_passes(model)
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
     loss_fn = RecordingLoss()
     result = evaluate(model, loader, loss_fn)
-    return {"result": result, "training": model.training, "calls": _loss_record(loss_fn), "graphs": graphs,
+    return {"result": result, "training_passes": training, "calls": _loss_record(loss_fn), "graphs": graphs,
             "gradients": sorted(name for name, p in model.named_parameters() if p.grad is not None)}
 
 

@@ -14,14 +14,14 @@ import zipfile
 from pathlib import Path
 
 from autograder import protocol, syntax
-from autograder.authoring import notebook
+from autograder.authoring import given, notebook
 from autograder.authoring.names import check_test_names
-from autograder.authoring.recording import recorded_cases
+from autograder.authoring.recording import recorded_cases, recorded_diagnoses
 from autograder.code_names import packages_imported
 from autograder.config import ConfigError, typo_hint
 from autograder.grading.versions import LOCK_NAME
 from autograder.kit import data
-from autograder.regions import make_stub, strip_markers
+from autograder.regions import make_stub
 
 ENGINE = Path(__file__).resolve().parent.parent  # autograder/
 TEMPLATES = ENGINE / "templates"
@@ -66,10 +66,11 @@ def build_warnings(assignment):
 
     pending = cuda_points(assignment)
     if not pending:
-        return []
+        return given.notes(assignment)
     total = assignment.config.max_score
-    return [f"{assignment.id}: {pending:g} of {total:g} points need CUDA; on a grader without a GPU (Gradescope) they "
-            f"carry no points, so set the assignment's total there to {total - pending:g}"] + \
+    return given.notes(assignment) + \
+        [f"{assignment.id}: {pending:g} of {total:g} points need CUDA; on a grader without a GPU (Gradescope) they "
+         f"carry no points, so set the assignment's total there to {total - pending:g}"] + \
         [f"{assignment.id}: {warning}" for warning in instructor_warnings(assignment.dir)]
 
 
@@ -104,8 +105,8 @@ def points_table(assignment):
         rows.append(f"| {spec.number} | {title} | {points} | {visibility[spec.visibility]} |")
     total = assignment.config.max_score
     if pending:
-        where = "on a GPU grader or with recorded CUDA results" if _has_cuda_cases(assignment) else "on a GPU grader"
-        rows.append(f"| | **total** | **{total - pending:g}**, plus {pending:g} {where} | |")
+        rows.append(f"| | **total** | **{total - pending:g}**, plus {pending:g} on a grader with a GPU (Gradescope has "
+                    "none: there those tests are not run) | |")
     else:
         rows.append(f"| | **total** | **{total:g}** | |")
     return "\n".join(rows)
@@ -140,10 +141,8 @@ def handout(assignment, needs_torch=False, recorded=True):
     text = assignment.handout.read_text(encoding="utf-8")
     if "{{POINTS_TABLE}}" not in text:
         raise ValueError(f"{assignment.handout}: put a line {{{{POINTS_TABLE}}}} where the points table goes")
-    given = [g.name for g in assignment.config.given]
     header = _template("handout_header.md", FILES=_listed(assignment.config.files), COMMAND=PUBLIC_TESTS_COMMAND,
-                       GIVEN=given and f" ({_listed(given)} {'is' if len(given) == 1 else 'are'} given: the "
-                                       "autograder uses its own copy)")
+                       GIVEN=given.header_note(assignment))
     footer = _template("handout_footer.md", COMMAND=PUBLIC_TESTS_COMMAND,
                        PACKAGES=PACKAGES_WITH_TORCH if needs_torch else PACKAGES,
                        COMPARED=PUBLIC_TESTS_RECORDED if recorded else PUBLIC_TESTS_OWN)
@@ -174,8 +173,7 @@ def starter_tree(assignment, data_files=None):
     tree = {}
     for name, path in assignment.solution_files().items():
         tree[name] = make_stub(path.read_text(encoding="utf-8"), str(path)).encode()
-    for name, path in assignment.given_files().items():
-        tree[name] = strip_markers(path.read_text(encoding="utf-8"), str(path)).encode()
+    tree.update(given.starter_files(assignment))  # another assignment's solution, or the loader of the student's own
     cases = recorded_cases(assignment)
     recorded = json.loads(cases)
     tree["handout.md"] = handout(assignment, needs_torch=public_tests_need_torch(assignment, cases),
@@ -183,6 +181,8 @@ def starter_tree(assignment, data_files=None):
     tree["tests/_nnhw_check.py"] = (ENGINE / "check.py").read_bytes()
     tree["tests/_nnhw_feedback.py"] = (TEMPLATES / "public_feedback.py").read_bytes()
     tree["tests/cases.json"] = cases  # also names the student's modules, for the notebook's checks
+    if recorded["cases"]:
+        tree["tests/causes.json"] = recorded_diagnoses(assignment)
     tree.update(recorded_case_files(recorded))
     for path in sorted(assignment.public_tests_dir.glob("*.py")):  # the assignment's own tests and helpers, if any
         tree[f"tests/{path.name}"] = path.read_bytes()
@@ -290,8 +290,8 @@ def bundle_tree(assignment, examples=None):
     tree[LOCK_NAME] = lock.read_bytes()
     tree.update(_files_under(root, f"assignments/{assignment.id}", exclude=("mutants", "alternatives")))
     tree.update(_files_under(root, f"solutions/{assignment.id}"))
-    for given in assignment.config.given:
-        tree[f"solutions/{given.source}"] = (root / "solutions" / given.source).read_bytes()
+    for file in assignment.config.given:
+        tree[f"solutions/{file.source}"] = (root / "solutions" / file.source).read_bytes()
     no_torch = "" if assignment.config.needs_torch else " --no-torch"
     tree["setup.sh"] = (TEMPLATES / "setup.sh").read_text().replace("@NO_TORCH@", no_torch).encode()
     tree["run_autograder"] = (TEMPLATES / "run_autograder").read_text().replace("@ASSIGNMENT@", assignment.id).encode()

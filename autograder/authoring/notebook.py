@@ -30,7 +30,13 @@ from autograder.regions import solution_functions
 
 CONTENT = "notebook.py"
 HELPER = "tests/_nnhw_notebook.py"
+UPLOAD = "tests/make_upload.py"  # the upload the last cell makes (templates/upload.py), also a student's command
+UPLOAD_CELLS = [("markdown", "## Your upload\n\nThe cell below checks that each of your files compiles and imports, "
+                 "runs the public tests, and writes the zip to upload to Gradescope with your files only "
+                 "(`python tests/make_upload.py` does the same in a terminal).", ()),
+                ("code", "from make_upload import make_upload\n\nmake_upload()", ("upload",))]
 HELPER_SOURCE = Path(__file__).resolve().parent.parent / "templates" / "notebook_checks.py"
+UPLOAD_SOURCE = HELPER_SOURCE.parent / "upload.py"
 HEADER = re.compile(r"^# %%(?:\s*\[(?P<kind>[a-z]+)\])?(?P<rest>.*)$")
 KINDS = {"section", "check", "markdown", "plot", None}
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -144,7 +150,7 @@ def notebook(assignment, handout, recorded):
         cells += [_cell_of(kind, source) for kind, source, _ in content.get(heading, []) if kind != "section"]
         if placed.get(heading):
             cells.append(_cell_of("check", " ".join(placed[heading])))
-    return _dumps(cells)
+    return _dumps(cells + UPLOAD_CELLS)
 
 
 def _checked(path, content, headings, functions):
@@ -202,4 +208,5 @@ def _dumps(cells):
 
 def starter_files(assignment, handout, recorded):
     """The notebook and the helper its cells call, for the starter tree (``recorded``: cases.json, read)."""
-    return {notebook_path(assignment): notebook(assignment, handout, recorded), HELPER: HELPER_SOURCE.read_bytes()}
+    return {notebook_path(assignment): notebook(assignment, handout, recorded), HELPER: HELPER_SOURCE.read_bytes(),
+            UPLOAD: UPLOAD_SOURCE.read_bytes()}

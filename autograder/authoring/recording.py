@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder import protocol
 from autograder.authoring import public_cases as public_case
+from autograder.authoring.recorded_causes import diagnosis_table
 from autograder.authoring.rounding import portable, portable_inputs, widened
 from autograder.code_names import references
 from autograder.config import ConfigError, typo_hint
@@ -95,3 +96,14 @@ def recorded_cases(assignment):
     if outputs:
         data["outputs"] = {name: list(items) for name, items in sorted(outputs.items())}
     return json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n"
+
+
+def recorded_diagnoses(assignment):
+    """``tests/causes.json``: per public case (in cases.json's order) the experiment its test runs on a wrong
+    answer (:mod:`.recorded_causes`), or null. Compact: it is read by the tests, not by people."""
+    module = _load(assignment.public_cases, f"nnhw_public_cases_{assignment.id}")
+    reference = assignment.load_reference()
+    tables = [diagnosis_table(reference, portable_inputs({**case, "kwargs": case.get("kwargs", {})}))
+              for case in module.cases()]
+    return json.dumps({"cases": protocol.to_json_data(tables)}, ensure_ascii=False,
+                      separators=(",", ":")).encode() + b"\n"

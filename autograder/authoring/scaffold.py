@@ -60,6 +60,7 @@ def files(assignment_id, title, cache=False):
         **{f"assignments/{assignment_id}/mutants/{name}": text for name, text in kind.MUTANTS.items()},
         f"assignments/{assignment_id}/public_cases.py": kind.PUBLIC_CASES,
         f"assignments/{assignment_id}/handout.md": kind.HANDOUT,
+        f"assignments/{assignment_id}/causes.py": getattr(kind, "CAUSES", CAUSES),
     }
     return {path: re.sub(r"@(\w+)@", lambda match: fill[match.group(1)], text) for path, text in templates.items()}
 
@@ -173,8 +174,18 @@ def affine_inputs(draw):
 def test_affine_matches_reference(student, reference, case):
     """affine: z = h W + b matches the reference (shape (m, d_out), float64)"""
     h, W, b = case
-    judge(student, reference, "affine", h, W, b, formula=AFFINE,
-          candidates=[(lambda: h @ W, "the bias b is never added: z = h W + b, with b added to every row")])
+    judge(student, reference, "affine", h, W, b, formula=AFFINE)
+'''
+
+CAUSES = '''\
+"""Known bugs of @MODULE@'s functions, each as what code with it returns: the feedback names one as the likely
+cause only after calling the student's function again on probes confirms it (autograder/diagnosis.py)."""
+
+from autograder.diagnosis import Bug
+
+BUGS = {
+    "affine": [Bug("the bias b is never added: z = h W + b, with b added to every row", lambda ref, h, W, b: h @ W)],
+}
 '''
 
 MUTANTS = {"affine_no_bias.py": """\

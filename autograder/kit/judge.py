@@ -5,22 +5,20 @@
 
 calls the student's function in the worker, fails if it modified its inputs, then compares
 its answer with the reference's (type, shape, dtype, finiteness, values) and, where given,
-with torch's, so that a reference bug cannot silently become the standard. A difference
-that a common bug explains gets a ``likely cause:`` line (see :mod:`autograder.diagnosis`).
+with torch's, so that a reference bug cannot silently become the standard. A difference gets a
+``likely cause:`` line only where an experiment confirms it: the function's known bugs (its
+assignment's ``causes.py``) and the general catalogue's are tested by calling the student's
+function again on probes (see :mod:`autograder.diagnosis`, :mod:`autograder.kit.experiment`).
 """
 
 import copy
 
 import numpy as np
 
-from autograder.check import Check, Feedback, describe
-from autograder.diagnosis import Diagnoser, batch_sizes, crash_relation, modified_arguments
+from autograder.check import IN_PLACE, Check, Feedback, describe
+from autograder.diagnosis import Diagnoser, crash_relation
 from autograder.grading.student import StudentCodeError, _named_inputs
-
-#: why an argument changes under the caller: the one way it can
-IN_PLACE = ("an in-place operation (x -= ..., x[...] = ..., np.maximum(x, 0, out=x)) writes into the caller's array; "
-            "compute a new one instead (W = W - lr * dW, not W -= lr * dW)")
-
+from autograder.kit.experiment import LiveLab, causes_of
 
 def expected_shape(expected):
     """'float64 array of shape (3, 4)', or a tuple of those: what a crash should have returned."""
@@ -61,43 +59,51 @@ def modified_in_place(check, mutated, names=()):
                "must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
 
 
-def judge(student, reference, function, *args, formula=None, rtol=None, atol=None, torch_judge=None,
-          hide_inputs=False, outputs=None, context=(), candidates=(), **kwargs):
-    """Grade one call of ``function``; returns the student's answer for further checks.
+def prepare(student, reference, function, *args, formula=None, rtol=None, atol=None, hide_inputs=False, outputs=None,
+            context=(), **kwargs):
+    """``(check, got, expected)``: the student's answer to ``function(*args, **kwargs)``, the reference's, and
+    the check to compare them with, whose likely causes come from experiments on the student's function.
 
-    ``outputs`` names the items of a tuple answer as the contract does (``("dx", "dw", "db")``);
-    ``context`` adds lines to every failure; ``candidates`` are ``(answer or callable, message)``
-    pairs for known bugs, tried before the generic relations.
+    For tests that compare more than :func:`judge` does (several items, against several judges):
+    ``check.matches(got, expected, what=...)`` names a cause where the probes confirm one.
     """
     reference_function = getattr(reference, function)
     inputs = _named_inputs(reference_function, args, kwargs)
-    m, d = batch_sizes(inputs)
     names = list(inputs)
+    causes = causes_of(reference)
 
     def run_reference():
         return reference_function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
 
-    diagnose = Diagnoser(inputs, candidates, m, d, guesses=modified_arguments(
-        lambda *a, **k: reference_function(*copy.deepcopy(a), **copy.deepcopy(k)), args, kwargs, names))
-    check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs, diagnose)
+    def make_lab():
+        return LiveLab(lambda *a, **k: student.call(function, *a, **k), reference, function, args, kwargs, names,
+                       causes.bugs(function), causes.probes(function), causes.repair(function))
+
+    check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs, Diagnoser(make_lab))
     got = call(student, check, function, *args, expected=run_reference, names=names, **kwargs)
-    expected = run_reference()
+    return check, got, run_reference()
+
+
+def judge(student, reference, function, *args, formula=None, rtol=None, atol=None, torch_judge=None,
+          hide_inputs=False, outputs=None, context=(), **kwargs):
+    """Grade one call of ``function``; returns the student's answer for further checks.
+
+    ``outputs`` names the items of a tuple answer as the contract does (``("dx", "dw", "db")``);
+    ``context`` adds lines to every failure.
+    """
+    check, got, expected = prepare(student, reference, function, *args, formula=formula, rtol=rtol, atol=atol,
+                                   hide_inputs=hide_inputs, outputs=outputs, context=context, **kwargs)
     check.matches(got, expected)
     if torch_judge is not None:
-        torch_check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs)
+        torch_check = Check(function, check.inputs, formula, rtol, atol, hide_inputs, context, outputs)
         torch_check.matches(got, torch_judge(*args, **kwargs), what="the result (compared with torch)")
     return got
 
 
-def compare(check, got, expected, what=None, candidates=(), m=None):
-    """``check.matches``, naming the likely cause where a known bug (``candidates``: ``(answer, message)``)
-    or a generic relation (a factor m, a sign, ...) explains the difference."""
-    previous = check.diagnose
-    check.diagnose = Diagnoser(check.inputs, candidates, m)
-    try:
-        check.matches(got, expected, what)
-    finally:
-        check.diagnose = previous
+def compare(check, got, expected, what=None):
+    """``check.matches(got, expected, what)``: for answers that are not one call's whole result (an item of a
+    tuple, a cache's part); the likely cause is what ``check``'s own experiment confirms, if it has one."""
+    check.matches(got, expected, what)
 
 
 def judge_raises(student, function, *args, error="ValueError", why, inputs=None, rule=None, hide_inputs=False,

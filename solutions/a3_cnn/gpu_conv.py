@@ -10,8 +10,9 @@ im2col in one picture, for x of shape (N, C, H, W) and filters of shape (K, C, F
     weight.reshape(K, C·FH·FW) @ cols   ->  out    (N, K, L)          all filters × all windows
     + bias, reshape                     ->  out    (N, K, H_out, W_out)
 
-torch.nn.functional.fold is unfold's adjoint: it adds the columns back into an image,
-summing where windows overlap. That is exactly what the backward pass needs for dx.
+torch.nn.functional.fold goes the other way: it adds the columns back into an image,
+summing where windows overlap. That is exactly what the backward pass needs for dx (each
+input pixel gets the gradient of every window it was copied into).
 
 Not allowed in this file: torch's own convolution in any spelling (F.conv2d, torch.conv2d,
 torch.convolution, nn.Conv2d's forward, torch.ops.aten.*convolution*, torch.nn.grad, cuDNN)

@@ -6,7 +6,6 @@ functions run in the worker; torch and the numerical gradients never do.
 """
 
 import copy
-import math
 
 import numpy as np
 import pytest
@@ -15,12 +14,13 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder.check import Check, describe, number
-from autograder.diagnosis import close
-from autograder.grading.student import StudentCodeError
+from autograder.check import Check, describe
+from autograder.diagnosis import Diagnoser
+from autograder.grading.student import StudentCodeError, _named_inputs
 from autograder.kit import strategies as nst
+from autograder.kit.experiment import LiveLab, causes_of
 from autograder.kit.gradcheck import match_numeric, numeric_check, numeric_gradient
-from autograder.kit.judge import call, compare, judge, judge_raises, modified_in_place
+from autograder.kit.judge import judge, judge_raises, modified_in_place, prepare
 
 # The tensors here are tiny: torch's thread pool only adds overhead (10x on a busy 2-core machine).
 torch.set_num_threads(1)
@@ -62,19 +62,6 @@ TRAIN_NOTE = ("note: train_mlp calls your own output_delta, backprop_deltas, par
 def Explained(function, inputs, formula, context=(), **options):
     """A check that adds context (shapes, which layers are already right) to every failure."""
     return Check(function, inputs, formula, context=context, **options)
-
-
-TOO_LARGE = "L is the MEAN over the m rows of the batch, so ∂L/∂ŷ and δ^L carry a factor 1/m (put it in once, in δ^L)"
-TOO_SMALL = "the 1/m of the batch mean belongs in δ^L once; do not divide by m a second time"
-
-
-def _compare(check, got, expected, what, m=None, candidates=(), too_large=TOO_LARGE, too_small=TOO_SMALL):
-    """``check.matches``, with a recognised wrong answer (a common bug, or a factor m off) as the likely cause."""
-    candidates = list(candidates)
-    if m is not None and m > 1 and isinstance(expected, np.ndarray) and np.abs(expected).max(initial=0.0) > 1e-6:
-        candidates += [(expected * m, f"{what} is m = {m} times too large: {too_large}"),
-                       (expected / m, f"{what} is m = {m} times too small: {too_small}")]
-    compare(check, got, expected, what, [(c, message) for c, message in candidates if c is not None])
 
 
 def _network_shapes(weights, zs):
@@ -222,16 +209,6 @@ def _output_of(reference, output_activation, z):
 # ---------------------------------------------------------------------------------------
 
 
-def of_activation(z, name, form, derivative):
-    """The derivative written for the activation a = f(z) (σ′ = a(1 − a), tanh′ = 1 − a²), applied to z itself."""
-    return [(lambda: derivative(z), f"{name}′ computed as {form}: that form takes the activation a = {name}(z), not "
-                                    f"z; compute a = {name}(z) first")]
-
-
-SIGMOID_OF_A = ("σ", "z(1 − z)", lambda a: a * (1 - a))
-TANH_OF_A = ("tanh", "1 − z²", lambda a: 1 - a * a)
-
-
 #: a row on both sides of 0, so a wrong formula shows as more than one wrong number (z = [0.0] alone shows little)
 BOTH_SIDES = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
 
@@ -240,30 +217,28 @@ BOTH_SIDES = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
 @given(z=nst.any_arrays())
 def test_sigmoid_prime_matches_autograd(student, reference, z):
     """sigmoid_prime: σ′(z) matches the reference and torch autograd of σ on random arrays"""
-    judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME, torch_judge=_autograd_prime(torch.sigmoid),
-          candidates=of_activation(z, *SIGMOID_OF_A))
+    judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME, torch_judge=_autograd_prime(torch.sigmoid))
 
 
 @given(z=nst.any_arrays(nst.extreme_floats()))
 def test_sigmoid_prime_extreme_inputs(student, reference, z):
     """sigmoid_prime: finite and correct for large |z| (±40, ±1000, ±1e300: σ′ goes to 0, not NaN)"""
     judge(student, reference, "sigmoid_prime", z, formula=SIGMOID_PRIME + "  (use the given, overflow-free sigmoid)",
-          torch_judge=_autograd_prime(torch.sigmoid), candidates=of_activation(z, *SIGMOID_OF_A))
+          torch_judge=_autograd_prime(torch.sigmoid))
 
 
 @example(z=BOTH_SIDES)
 @given(z=nst.any_arrays())
 def test_tanh_prime_matches_autograd(student, reference, z):
     """tanh_prime: 1 − tanh(z)² matches the reference and torch autograd of tanh on random arrays"""
-    judge(student, reference, "tanh_prime", z, formula=TANH_PRIME, torch_judge=_autograd_prime(torch.tanh),
-          candidates=of_activation(z, *TANH_OF_A))
+    judge(student, reference, "tanh_prime", z, formula=TANH_PRIME, torch_judge=_autograd_prime(torch.tanh))
 
 
 @given(z=nst.any_arrays(nst.extreme_floats()))
 def test_tanh_prime_extreme_inputs(student, reference, z):
     """tanh_prime: finite and correct for large |z| (±40, ±1000, ±1e300: tanh′ goes to 0)"""
     judge(student, reference, "tanh_prime", z, formula=TANH_PRIME + "  (use the given, overflow-free tanh)",
-          torch_judge=_autograd_prime(torch.tanh), candidates=of_activation(z, *TANH_OF_A))
+          torch_judge=_autograd_prime(torch.tanh))
 
 
 @given(z=nst.any_arrays(nst.floats().filter(lambda v: v != 0.0)))
@@ -287,13 +262,9 @@ def test_relu_prime_at_zero(student, reference, z):
 # ---------------------------------------------------------------------------------------
 
 
-def _check_loss_grad(student, reference, loss, y_hat, y, candidates=()):
-    m = y_hat.shape[0]
-    inputs = {"y_hat": y_hat, "y": y, "loss": loss}
-    check = Explained("loss_grad", inputs, LOSS_GRAD[loss])
-    got = call(student, check, "loss_grad", y_hat, y, loss)
-    expected = reference.loss_grad(y_hat.copy(), y.copy(), loss)
-    _compare(check, got, expected, f"∂L/∂ŷ for {loss!r}", m, candidates)
+def _check_loss_grad(student, reference, loss, y_hat, y):
+    check, got, expected = prepare(student, reference, "loss_grad", y_hat, y, loss, formula=LOSS_GRAD[loss])
+    check.matches(got, expected, what=f"∂L/∂ŷ for {loss!r}")
     p = _t(y_hat).requires_grad_(True)
     _torch_contract_loss(loss, p, _t(y)).backward()
     check.matches(got, p.grad.numpy(), what="the result (compared with torch autograd of the batch-mean loss)")
@@ -311,27 +282,27 @@ def test_loss_grad_bce(student, reference, dims, data):
     """loss_grad: ∂L/∂ŷ of the batch-mean binary cross-entropy matches the reference and torch autograd"""
     y_hat = data.draw(nst.probabilities(dims), label="y_hat")
     y = data.draw(st.one_of(nst.probabilities(dims), nst.arrays(dims, st.sampled_from([0.0, 1.0]))), label="y")
-    m = dims[0]
-    sign = -reference.loss_grad(y_hat, y, "bce")
-    _check_loss_grad(student, reference, "bce", y_hat, y, [
-        (sign, "∂L/∂ŷ for 'bce' has the wrong sign: the loss is −1/m Σ [y log ŷ + (1 − y) log(1 − ŷ)], with a "
-               "leading minus"),
-        ((y_hat - y) / m, "∂L/∂ŷ for 'bce' is (ŷ − y)/m, which is δ^L of sigmoid + BCE (after multiplying by σ′); "
-                          "loss_grad is the derivative with respect to ŷ itself"),
-    ])
+    _check_loss_grad(student, reference, "bce", y_hat, y)
 
 
-@given(dims=nst.dims(), data=st.data())
-def test_loss_grad_ce(student, reference, dims, data):
+@st.composite
+def ce_cases(draw):
+    """(ŷ, y): rows of probabilities and one-hot targets of the same shape."""
+    dims = draw(nst.dims())
+    return draw(nst.probability_rows(*dims)), draw(nst.one_hot(*dims))
+
+
+#: two rows of three classes, ŷ away from 1: hypothesis shrinks a wrong −y/(m ŷ) to ŷ = y = [[1.0]], where
+#: many wrong formulas give 0 and the feedback can tell none of them apart
+CE_ROWS = (np.array([[0.7, 0.2, 0.1], [0.2, 0.3, 0.5]]), np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+
+
+@example(case=CE_ROWS)
+@given(case=ce_cases())
+def test_loss_grad_ce(student, reference, case):
     """loss_grad: ∂L/∂ŷ of the batch-mean cross-entropy (one-hot y) matches the reference and torch autograd"""
-    y_hat = data.draw(nst.probability_rows(*dims), label="y_hat")
-    y = data.draw(nst.one_hot(*dims), label="y")
-    m = dims[0]
-    _check_loss_grad(student, reference, "ce", y_hat, y, [
-        ((y_hat - y) / m, "∂L/∂ŷ for 'ce' is (ŷ − y)/m, which is δ^L = ∂L/∂z^L of softmax + CE; loss_grad is the "
-                          "derivative with respect to ŷ, before the softmax: −y/(m ŷ)"),
-        (y / (m * y_hat), "∂L/∂ŷ for 'ce' has the wrong sign: the loss is −1/m Σ y log ŷ, with a leading minus"),
-    ])
+    y_hat, y = case
+    _check_loss_grad(student, reference, "ce", y_hat, y)
 
 
 # ---------------------------------------------------------------------------------------
@@ -341,28 +312,10 @@ def test_loss_grad_ce(student, reference, dims, data):
 
 def _check_output_delta(student, reference, output_activation, loss, z_L, y, numeric=True):
     pair = (output_activation, loss)
-    m = z_L.shape[0]
     y_hat = _output_of(reference, output_activation, z_L)
-    inputs = {"z_L": z_L, "y_hat": y_hat, "y": y, "loss": loss, "output_activation": output_activation}
-    check = Explained("output_delta", inputs, DELTA_L[pair])
-    got = call(student, check, "output_delta", z_L, y_hat, y, loss, output_activation)
-    expected = reference.output_delta(z_L.copy(), y_hat.copy(), y.copy(), loss, output_activation)
-    s = reference.sigmoid(z_L)
-    candidates = [(-expected, "δ^L has the wrong sign: the error term is ŷ − y (prediction minus target), "
-                              "not y − ŷ")]
-    if pair == ("sigmoid", "mse"):
-        candidates.append(((y_hat - y) / m, "δ^L for sigmoid + MSE is missing the factor σ′(z^L): ∂L/∂ŷ = (ŷ − y)/m "
-                                            "must still be multiplied by f′(z^L) = σ(z^L)(1 − σ(z^L))"))
-        sy = reference.sigmoid(y_hat)
-        candidates.append(((y_hat - y) / m * sy * (1 - sy), "δ^L for sigmoid + MSE evaluates σ′ at ŷ = σ(z^L); "
-                                                            "evaluate it at z^L: σ′(z^L) = ŷ(1 − ŷ)"))
-    if pair == ("sigmoid", "bce"):
-        candidates.append(((y_hat - y) / m * s * (1 - s), "δ^L for sigmoid + BCE multiplies by σ′(z^L) once too "
-                                                          "often: σ′ already cancelled 1/(ŷ(1 − ŷ)), δ^L = (ŷ − y)/m"))
-    if pair == ("softmax", "ce"):
-        candidates.append((y_hat / m, "δ^L for softmax + CE is missing the − y: δ^L = (ŷ − y)/m"))
-        candidates.append((-y / m, "δ^L for softmax + CE is missing the + ŷ: δ^L = (ŷ − y)/m"))
-    _compare(check, got, expected, "δ^L", m, candidates)
+    check, got, expected = prepare(student, reference, "output_delta", z_L, y_hat, y, loss, output_activation,
+                                   formula=DELTA_L[pair])
+    check.matches(got, expected, what="δ^L")
 
     z = _t(z_L).requires_grad_(True)
     _torch_loss_of_logits(z, _t(y), output_activation, loss).backward()
@@ -373,7 +326,7 @@ def _check_output_delta(student, reference, output_activation, loss, z_L, y, num
         if net.reliable(y_hat):
             theta = z_L.copy()
             grad, usable = numeric_gradient(lambda: net.from_layer(0, theta), theta)
-            match_numeric(numeric_check("output_delta", inputs, DELTA_L[pair], []), got, expected, grad, usable,
+            match_numeric(numeric_check("output_delta", check.inputs, DELTA_L[pair], []), got, expected, grad, usable,
                            "δ^L")
 
 
@@ -442,7 +395,7 @@ def _forward(reference, problem):
     return zs, activations, delta_L
 
 
-def _compare_deltas(check, reference, got, expected, zs, weights, activation):
+def _compare_deltas(check, got, expected):
     L = len(expected)
     if not isinstance(got, (list, tuple)):
         check.fail(f"should return a list [δ^1, …, δ^{L}] of {L} arrays, got {describe(got)}")
@@ -450,34 +403,13 @@ def _compare_deltas(check, reference, got, expected, zs, weights, activation):
         shapes = ", ".join(str(getattr(g, "shape", type(g).__name__)) for g in got)
         check.fail(f"should return {L} arrays [δ^1, …, δ^{L}], one per layer, got {len(got)}",
                    f"the shapes you returned: [{shapes}]")
-    if L > 1 and not all(close(g, e) for g, e in zip(got, expected)) and \
-            all(close(g, e) for g, e in zip(got, expected[::-1])):
-        check.fail(f"returned the errors last layer first, [δ^{L}, …, δ^1]",
-                   diagnosis=f"the list is built in the order the recursion runs (from δ^{L} back); return it first "
-                             f"layer first, [δ^1, …, δ^{L}], so that deltas[i] has the shape of zs[i]")
-    prime = {"sigmoid": reference.sigmoid_prime, "tanh": reference.tanh_prime, "relu": reference.relu_prime}[activation]
-    f = {"sigmoid": reference.sigmoid, "tanh": reference.tanh, "relu": reference.relu}[activation]
     for l in range(L, 0, -1):  # the order backpropagation computes them in
-        what = f"δ^{l} (deltas[{l - 1}])"
-        candidates = []
         if l < L:
             check.note = (f"δ^{L}" + (f" … δ^{l + 1} are" if l + 1 < L else " is") +
                           f" right; δ^{l} is the first wrong one going backwards from δ^{L}")
-            back = expected[l] @ weights[l].T  # δ^{l+1} W^{l+1 T}
-            candidates.append((back, f"{what} is δ^{l + 1} W^{l + 1} ᵀ without the factor ⊙ f′(z^{l}): multiply "
-                                     f"elementwise by the derivative of the hidden activation at z^{l} = zs[{l - 1}]"))
-            if activation != "relu":
-                candidates.append((back * prime(f(zs[l - 1])), f"{what} evaluates f′ at a^{l} = f(z^{l}) instead of "
-                                                               f"at z^{l}: pass zs[{l - 1}] to the derivative"))
-            try:
-                candidates.append(((expected[l] @ weights[l - 1].T) * prime(zs[l - 1]),
-                                   f"{what} uses W^{l} = weights[{l - 1}]; the recursion needs the NEXT layer's "
-                                   f"weights, W^{l + 1} = weights[{l}]"))
-            except ValueError:
-                pass
         else:
             check.note = f"δ^{L}, the last entry, must be delta_L itself"
-        _compare(check, got[l - 1], expected[l - 1], what, candidates=candidates)
+        check.matches(got[l - 1], expected[l - 1], what=f"δ^{l} (deltas[{l - 1}])", path=(l - 1,))
     check.note = ""
 
 
@@ -487,13 +419,11 @@ def test_backprop_deltas_matches_autograd(student, reference, problem):
     """backprop_deltas: every δ^l of a random network matches the reference, torch autograd and a numerical gradient"""
     weights, activation = problem["weights"], problem["activation"]
     zs, activations, delta_L = _forward(reference, problem)
-    inputs = {"zs": zs, "weights": weights, "delta_L": delta_L, "activation": activation}
     context = [_network_shapes(weights, zs), f"hidden activation {activation!r}; output "
                f"{problem['output_activation']!r} with loss {problem['loss']!r}"]
-    check = Explained("backprop_deltas", inputs, BACKPROP, context)
-    got = call(student, check, "backprop_deltas", zs, weights, delta_L, activation)
-    expected = reference.backprop_deltas(copy.deepcopy(zs), copy.deepcopy(weights), delta_L.copy(), activation)
-    _compare_deltas(check, reference, got, expected, zs, weights, activation)
+    check, got, expected = prepare(student, reference, "backprop_deltas", zs, weights, delta_L, activation,
+                                   formula=BACKPROP, context=context)
+    _compare_deltas(check, got, expected)
 
     autograd = _torch_backward(problem["x"], weights, problem["biases"], activation, problem["output_activation"],
                                problem["loss"], problem["y"], zs)
@@ -504,7 +434,7 @@ def test_backprop_deltas_matches_autograd(student, reference, problem):
     net = Network(reference, weights, problem["biases"], activation, problem["output_activation"], problem["loss"],
                   problem["y"])
     if net.reliable(activations[-1]):
-        numeric = numeric_check("backprop_deltas", inputs, BACKPROP, context)
+        numeric = numeric_check("backprop_deltas", check.inputs, BACKPROP, context)
         for i in range(len(zs)):
             theta = zs[i].copy()
             grad, usable = numeric_gradient(lambda: net.from_layer(i, theta), theta)
@@ -516,10 +446,6 @@ def test_backprop_deltas_matches_autograd(student, reference, problem):
 # ---------------------------------------------------------------------------------------
 
 
-PARAM_TOO_LARGE = "the deltas already carry the 1/m of the batch mean: do not multiply by m"
-PARAM_TOO_SMALL = "every δ^l already carries the 1/m of the batch-mean loss, so {}; do not divide by m again"
-
-
 @given(problem=problems())
 @example(problem=_fixed_problem())
 def test_parameter_gradients_matches_autograd(student, reference, problem):
@@ -528,13 +454,11 @@ def test_parameter_gradients_matches_autograd(student, reference, problem):
     zs, activations, delta_L = _forward(reference, problem)
     deltas = reference.backprop_deltas(zs, weights, delta_L, problem["activation"])
     m, L = problem["x"].shape[0], len(weights)
-    inputs = {"activations": activations, "deltas": deltas}
     layers = " | ".join(f"a^{l - 1} {a.shape}, δ^{l} {d.shape} → dW^{l} {W.shape}, db^{l} {b.shape}"
                         for l, (a, d, W, b) in enumerate(zip(activations, deltas, weights, biases), start=1))
     context = [f"shapes (m = {m}): {layers}"]
-    check = Explained("parameter_gradients", inputs, GRADIENTS, context)
-    got = call(student, check, "parameter_gradients", activations, deltas)
-    expected = reference.parameter_gradients(copy.deepcopy(activations), copy.deepcopy(deltas))
+    check, got, expected = prepare(student, reference, "parameter_gradients", activations, deltas,
+                                   formula=GRADIENTS, context=context)
 
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         check.fail(f"should return a pair (dWs, dbs) of two lists, got {describe(got)}")
@@ -542,22 +466,9 @@ def test_parameter_gradients_matches_autograd(student, reference, problem):
         if not isinstance(items, (list, tuple)) or len(items) != L:
             check.fail(f"{name} should be a list of {L} arrays, one per layer, got {describe(items)}")
     for l in range(1, L + 1):
-        a_prev, delta, expected_dW = activations[l - 1], deltas[l - 1], expected[0][l - 1]
-        what = f"dW^{l} (dWs[{l - 1}])"
-        _compare(check, got[0][l - 1], expected_dW, what, m, [
-            (expected_dW.T, f"{what} is transposed: dW^{l} = a^{l - 1} ᵀ δ^{l} has the shape of W^{l}, "
-                            f"{expected_dW.shape} = (d_{l - 1}, d_{l})"),
-            (activations[l].T @ delta,
-             f"{what} uses a^{l} = activations[{l}], the layer's output; dW^{l} needs its input, "
-             f"a^{l - 1} = activations[{l - 1}]"),
-        ], too_large=PARAM_TOO_LARGE, too_small=PARAM_TOO_SMALL.format(f"dW^{l} = a^{l - 1} ᵀ δ^{l}"))
+        check.matches(got[0][l - 1], expected[0][l - 1], what=f"dW^{l} (dWs[{l - 1}])", path=(0, l - 1))
     for l in range(1, L + 1):
-        what = f"db^{l} (dbs[{l - 1}])"
-        _compare(check, got[1][l - 1], expected[1][l - 1], what, m, [
-            (deltas[l - 1].sum(axis=1) if deltas[l - 1].shape[1] == deltas[l - 1].shape[0] else None,
-             f"{what} sums over the wrong axis: sum over the rows (the batch), axis=0"),
-        ], too_large=PARAM_TOO_LARGE, too_small=PARAM_TOO_SMALL.format(f"db^{l} = Σ_rows δ^{l} is a plain sum "
-                                                                         "over the rows, not a mean"))
+        check.matches(got[1][l - 1], expected[1][l - 1], what=f"db^{l} (dbs[{l - 1}])", path=(1, l - 1))
 
     autograd = _torch_backward(problem["x"], weights, biases, problem["activation"], problem["output_activation"],
                                problem["loss"], problem["y"], zs)
@@ -569,7 +480,7 @@ def test_parameter_gradients_matches_autograd(student, reference, problem):
     net = Network(reference, [W.copy() for W in weights], [b.copy() for b in biases], problem["activation"],
                   problem["output_activation"], problem["loss"], problem["y"])
     if net.reliable(activations[-1]):
-        numeric = numeric_check("parameter_gradients", inputs, GRADIENTS, context)
+        numeric = numeric_check("parameter_gradients", check.inputs, GRADIENTS, context)
         x = problem["x"]
         evaluate = lambda: net.from_layer(0, x @ net.weights[0] + net.biases[0])  # noqa: E731
         for l in range(1, L + 1):
@@ -598,29 +509,35 @@ def sgd_problems(draw):
 SGD_NAMES = ["weights", "biases", "dWs", "dbs", "lr"]
 
 
+def _values_check(student, reference, function, args, formula):
+    """``prepare``'s check, with experiments for its likely causes, for a call whose modified arguments another test
+    grades: only the values count here."""
+    def make_lab():
+        causes = causes_of(reference)
+        return LiveLab(lambda *a, **k: student.call(function, *a, **k), reference, function, args, {},
+                       list(_named_inputs(getattr(reference, function), args, {})), causes.bugs(function),
+                       causes.probes(function), causes.repair(function))
+    return Check(function, _named_inputs(getattr(reference, function), args, {}), formula, diagnose=Diagnoser(make_lab))
+
+
 @given(args=sgd_problems())
 def test_sgd_step_matches_reference(student, reference, args):
     """sgd_step: the new weights and biases W − lr·dW, b − lr·db match the reference"""
-    inputs = dict(zip(SGD_NAMES, args))
-    check = Explained("sgd_step", inputs, SGD)
+    args = copy.deepcopy(args)  # the probes start from the arguments as given, whatever the call does to them
+    check = _values_check(student, reference, "sgd_step", args, SGD)
     try:
-        got = student.call("sgd_step", *args)  # values only: the next test grades leaving the arguments alone
+        got = student.call("sgd_step", *copy.deepcopy(args))  # values only: the next test grades the arguments
     except StudentCodeError as exc:
         raise StudentCodeError(f"{exc}\nformula (slides): {SGD}", raised=exc.raised) from None
     expected = reference.sgd_step(*copy.deepcopy(args))
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         check.fail(f"should return a pair (new_weights, new_biases), got {describe(got)}")
-    weights, biases, dWs, dbs, lr = args
-    for name, g, e, theta, grad in (("weights", got[0], expected[0], weights, dWs),
-                                    ("biases", got[1], expected[1], biases, dbs)):
+    for index, name in enumerate(("weights", "biases")):
+        g, e = got[index], expected[index]
         if not isinstance(g, (list, tuple)) or len(g) != len(e):
             check.fail(f"new_{name} should be a list of {len(e)} arrays, got {describe(g)}")
         for i, (gi, ei) in enumerate(zip(g, e)):
-            _compare(check, gi, ei, f"new_{name}[{i}]", candidates=[
-                (theta[i] + lr * grad[i], f"new_{name}[{i}] moved UP the gradient (θ + lr·∇): descent subtracts, "
-                                          f"θ − lr·∇"),
-                (theta[i] - grad[i], f"new_{name}[{i}] ignores the learning rate: θ − lr·∇"),
-            ])
+            check.matches(gi, ei, what=f"new_{name}[{i}]", path=(index, i))
 
 
 @given(args=sgd_problems())
@@ -685,26 +602,6 @@ def _torch_training(x, y, weights, biases, activation, output_activation, loss, 
     return [W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs], losses
 
 
-def _losses_after_steps(reference, x, y, weights, biases, activation, output_activation, loss, lr, epochs, batch_size):
-    """The trajectory a common bug records: each minibatch's loss AFTER its step (for feedback only)."""
-    loss_fn = {"mse": reference.mse_loss, "bce": reference.binary_cross_entropy, "ce": reference.cross_entropy}[loss]
-    out = []
-    for _ in range(epochs):
-        for start in range(0, x.shape[0], batch_size):
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            zs, acts = reference.mlp_forward(xb, weights, biases, activation, output_activation)
-            deltas = reference.backprop_deltas(zs, weights, reference.output_delta(zs[-1], acts[-1], yb, loss,
-                                                                                   output_activation), activation)
-            dWs, dbs = reference.parameter_gradients(acts, deltas)
-            weights, biases = reference.sgd_step(weights, biases, dWs, dbs, lr)
-            out.append(float(loss_fn(reference.mlp_forward(xb, weights, biases, activation, output_activation)[1][-1],
-                                     yb)))
-    return out
-
-
-TRAIN_NAMES = ["x", "y", "weights", "biases", "activation", "output_activation", "loss", "lr", "epochs", "batch_size"]
-
-
 @given(seed=st.integers(0, 2 ** 16), pair=st.sampled_from(PAIRS), activation=st.sampled_from(HIDDEN),
        hidden=st.lists(st.integers(1, 5), max_size=2), m=st.integers(1, 12), batch_size=st.integers(1, 14),
        epochs=st.integers(1, 3), lr=st.sampled_from([0.5, 0.1, 1.0]))
@@ -716,14 +613,11 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
     sizes = [2, *hidden, 3 if loss == "ce" else 2]
     x, y, weights, biases = _toy_problem(seed, m, sizes, pair)
     args = (x, y, weights, biases, activation, output_activation, loss, lr, epochs, batch_size)
-    inputs = dict(zip(TRAIN_NAMES, args))
     batches = [min(batch_size, m - start) for start in range(0, m, batch_size)]
     steps = epochs * len(batches)
     context = [f"minibatches per epoch: {len(batches)}, of {batches} rows (m = {m}, batch_size = {batch_size}); "
                f"{epochs} epoch(s), so {steps} SGD steps", TRAIN_NOTE]
-    check = Explained("train_mlp", inputs, TRAIN, context)
-    got = call(student, check, "train_mlp", *args)
-    expected = reference.train_mlp(*copy.deepcopy(args))
+    check, got, expected = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=context)
 
     if not isinstance(got, (list, tuple)) or len(got) != 3:
         check.fail(f"should return (weights, biases, losses), got {describe(got)}")
@@ -731,33 +625,19 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
     if not isinstance(losses, (list, tuple)):
         check.fail(f"losses should be a list of {steps} floats, got {describe(losses)}")
     if len(losses) != steps:
-        cause, hint = None, "record one loss per minibatch, before its SGD step"
-        if m % batch_size and len(losses) == epochs * (m // batch_size):
-            cause = (f"the last, shorter minibatch of {m % batch_size} row(s) is skipped; keep it: "
-                     f"range(0, m, batch_size) with x[start:start + batch_size]")
-        elif len(losses) == epochs and len(batches) > 1:
-            cause = "one step per epoch: take one SGD step (and record one loss) per minibatch of batch_size rows"
         check.fail(f"returned {len(losses)} losses; expected epochs · ⌈m / batch_size⌉ = {epochs} · {len(batches)} "
-                   f"= {steps}", "" if cause else hint, cause)
-    after = None
+                   f"= {steps}", "record one loss per minibatch, before its SGD step",
+                   lambda: check.diagnose(losses, expected[2], (2,)))
     for k, (g, e) in enumerate(zip(losses, expected[2])):
         epoch, batch = divmod(k, len(batches))
         start = batch * batch_size
-        what = f"losses[{k}] (epoch {epoch + 1}, minibatch rows {start}:{start + batches[batch]})"
         check.note = ({0: "losses[0] is the loss of the first minibatch with the initial weights, before any step",
                        1: "losses[0] is right"}.get(k, f"losses[0 … {k - 1}] are right"))
-        if not close(g, e) and after is None:
-            after = _losses_after_steps(reference, *copy.deepcopy(args))
-        if after is not None and close(g, after[k]) and not close(after[k], e):
-            check.fail(f"wrong value in {what}", f"expected {number(e)}, got {number(g)}",
-                       f"it is the minibatch loss AFTER step {k}; record it BEFORE the step (from the forward pass "
-                       "that the gradients come from)")
-        if isinstance(g, (float, np.floating)) and math.isfinite(g) and not close(g, e):
-            check.fail(f"wrong value in {what}", f"expected {number(e)}, got {number(g)}")
-        check.matches(g, e, what)
+        check.matches(g, e, f"losses[{k}] (epoch {epoch + 1}, minibatch rows {start}:{start + batches[batch]})",
+                      path=(2, k))
     check.note = ""
     for name, index in (("weights", 0), ("biases", 1)):
-        check.matches(got[index], expected[index], what=f"the returned {name}")
+        check.matches(got[index], expected[index], what=f"the returned {name}", path=(index,))
 
     torch_weights, torch_biases, torch_losses = _torch_training(*args)
     check.matches(list(losses), torch_losses, what="losses (compared with training by torch autograd)")
@@ -784,8 +664,8 @@ def test_train_mlp_loss_decreases(student, reference, seed, pair, activation, ba
     setup = (f"setup: a separable toy dataset of {TOY_M} points in 2-D, network sizes {sizes}, hidden {activation!r}, "
              f"output {output_activation!r} with loss {loss!r}, lr = {lr}, epochs = {TOY_EPOCHS}, "
              f"batch_size = {batch_size}")
-    check = Explained("train_mlp", dict(zip(TRAIN_NAMES, args)), TRAIN, [setup, TRAIN_NOTE], hide_inputs=True)
-    got = call(student, check, "train_mlp", *args)
+    check, got, _ = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=[setup, TRAIN_NOTE],
+                            hide_inputs=True)
     if not isinstance(got, (list, tuple)) or len(got) != 3:
         check.fail(f"should return (weights, biases, losses), got {describe(got)}")
 

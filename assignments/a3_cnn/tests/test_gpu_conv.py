@@ -24,6 +24,7 @@ from autograder.diagnosis import Diagnoser
 from autograder.grading.student import StudentCodeAbort, StudentCodeError
 from autograder.kit import cuda
 from autograder.kit import strategies as nst
+from autograder.kit.experiment import LiveLab, causes_of
 from autograder.kit.judge import modified_in_place
 from autograder.kit.static import forbidden_uses
 
@@ -85,11 +86,13 @@ def tolerances(x, weight, bias, stride, padding, dout=None):
     return atol
 
 
-def compare(function, inputs, got, expected, atol, what, formula=IM2COL, candidates=()):
-    """Shape, dtype, device, then |got − expected| ≤ atol; a known bug's answer (``candidates``) or a generic
-    relation (a dtype promoted, a factor) is named as the likely cause."""
-    Check(function, inputs, formula, rtol=0.0, atol=max(atol, 1e-300), diagnose=Diagnoser(inputs, candidates)).matches(
-        got, expected, what=what)
+def compare(function, inputs, got, expected, atol, what, formula=IM2COL, lab=None, path=()):
+    """Shape, dtype, device, then |got − expected| ≤ atol; a dtype promoted is named as the likely cause, and
+    where ``lab`` (a callable that builds a :class:`~autograder.kit.experiment.LiveLab`) is given, a known bug
+    that a second call of the student's code, on other inputs, confirms. ``path`` locates ``got`` and
+    ``expected`` inside the lab's whole answer."""
+    Check(function, inputs, formula, rtol=0.0, atol=max(atol, 1e-300), diagnose=Diagnoser(lab)).matches(
+        got, expected, what=what, path=path)
 
 
 # ---------------------------------------------------------------------------------------
@@ -147,9 +150,9 @@ def torch_forward_backward(layer, wrt):
     return out.detach(), list(grads)
 
 
-def check_grads(function, inputs, grads, expected, wrt, atol, formula=BACKWARD, one_sample=None):
-    """The gradients of ``wrt`` against torch's; ``one_sample(n)``, where given, is torch's gradients with
-    sample n of the batch alone (what a dw that misses the sum over the batch holds)."""
+def check_grads(function, inputs, grads, expected, wrt, atol, formula=BACKWARD, lab=None):
+    """The gradients of ``wrt`` against torch's; ``lab``, where given, builds the experiment whose answer is the
+    tuple of gradients (see :func:`gradient_lab`)."""
     names = {0: ("dx", "x"), 1: ("dw", "weight"), 2: ("db", "bias")}
     if not isinstance(grads, (list, tuple)) or len(grads) != len(wrt):
         Check(function, inputs, formula).fail(f"backward gave {grads!r} instead of one gradient per input")
@@ -159,11 +162,8 @@ def check_grads(function, inputs, grads, expected, wrt, atol, formula=BACKWARD, 
             Check(function, inputs, formula).fail(
                 f"the gradient of {name} ({short}) is None", diagnosis=f"backward returns None in {short}'s place; "
                 f"return {short} whenever {name} is given (None only for an input that is None)")
-        batch = len(inputs["x"]) if one_sample and index else 0
-        samples = [(lambda n=n: one_sample(n)[i], f"{short} is sample {n}'s gradient alone; it sums over all {batch} "
-                                                  "samples of the batch (Σ_n)") for n in (0, batch - 1)]
         compare(function, inputs, got, want, atol[short], f"{short} (∂L/∂{name}, compared with torch autograd)",
-                formula, samples if batch > 1 else ())
+                formula, lab, (i,))
 
 
 # ---------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_conv2d_float32_keeps_dtype_and_device(student, layer):
 # ---------------------------------------------------------------------------------------
 
 
-def _function_backward(student, layer, dtype):
+def _function_backward(student, reference, layer, dtype):
     t = tensors(layer, dtype)
     wrt = [0, 1] if t["bias"] is None else [0, 1, 2]
     out, grads = student.call_with_grad("Conv2dFunction.apply", t["x"], t["weight"], t["bias"], pair(t["stride"]),
@@ -228,23 +228,45 @@ def _function_backward(student, layer, dtype):
     atol = tolerances(t["x"], t["weight"], t["bias"], t["stride"], t["padding"], t["dout"])
     inputs = {**shown(t), "dout": t["dout"]}
     compare("Conv2dFunction", inputs, out, expected, atol["out"], "the forward result (compared with F.conv2d)")
+    check_grads("Conv2dFunction", inputs, grads, expected_grads, wrt, atol, lab=gradient_lab(student, reference, t))
 
-    def one_sample(n):
-        return torch_forward_backward({**t, "x": t["x"][n:n + 1], "dout": t["dout"][n:n + 1]}, wrt)[1]
 
-    check_grads("Conv2dFunction", inputs, grads, expected_grads, wrt, atol, one_sample=one_sample)
+def gradient_lab(student, reference, t):
+    """A callable that builds the experiment on Conv2dFunction's gradients: its answer is the tuple (dx, dw[, db])
+    of ``Conv2dFunction.apply(x, weight, bias, stride, padding)`` for ``grad_output = dout``, the student's
+    computed again in the worker (through its autograd Function), on the probes of the assignment's causes.py;
+    the right one by torch autograd through F.conv2d. Only a float64 answer can confirm a cause: the experiment
+    compares within 1e−6 relative, which two float32 summation orders do not meet."""
+    causes = causes_of(reference)
+    names = ["x", "weight", "bias", "dout", "stride", "padding"]
+
+    def run_student(x, weight, bias, dout, stride, padding):
+        wrt = [0, 1] if bias is None else [0, 1, 2]
+        _, grads = student.call_with_grad("Conv2dFunction.apply", x, weight, bias, pair(stride), pair(padding),
+                                          wrt=wrt, grad_output=dout)
+        return tuple(grads) if isinstance(grads, (list, tuple)) else grads
+
+    def right(x, weight, bias, dout, stride, padding):
+        layer = {"x": x, "weight": weight, "bias": bias, "dout": dout, "stride": stride, "padding": padding}
+        return tuple(torch_forward_backward(layer, [0, 1] if bias is None else [0, 1, 2])[1])
+
+    args = [t["x"], t["weight"], t["bias"], t["dout"], t["stride"], t["padding"]]
+    if t["x"].dtype != torch.float64:
+        return None
+    return lambda: LiveLab(run_student, reference, right, args, {}, names, causes.bugs("Conv2dFunction"),
+                           causes.probes("Conv2dFunction"))
 
 
 @given(layer=conv2d_layers())
-def test_Conv2dFunction_backward_matches_torch(student, layer):
+def test_Conv2dFunction_backward_matches_torch(student, reference, layer):
     """Conv2dFunction: backward gives the dx, dw, db of torch autograd through F.conv2d (float64, with and without bias)"""
-    _function_backward(student, layer, torch.float64)
+    _function_backward(student, reference, layer, torch.float64)
 
 
 @given(layer=conv2d_layers())
-def test_Conv2dFunction_float32_backward(student, layer):
+def test_Conv2dFunction_float32_backward(student, reference, layer):
     """Conv2dFunction: float32 output and gradients keep dtype and device and match torch autograd"""
-    _function_backward(student, layer, torch.float32)
+    _function_backward(student, reference, layer, torch.float32)
 
 
 def remote_function(student, stride, padding, with_bias):
@@ -356,7 +378,7 @@ def _cuda_inputs(case):
 
 
 def test_conv2d_cuda_matches_cudnn(student):
-    """conv2d: float32 on CUDA matches cuDNN with TF32 off (graders without a GPU replay cuDNN results recorded on one)"""
+    """conv2d: float32 on a CUDA GPU matches cuDNN, torch's GPU convolution, with TF32 off"""
     for case in cuda.cuda_cases(ASSIGNMENT_DIR, tag="conv2d"):
         x, weight, bias = case.args
         got = student.call("conv2d", x, weight, bias, **case.kwargs)
@@ -366,7 +388,7 @@ def test_conv2d_cuda_matches_cudnn(student):
 
 
 def test_Conv2dFunction_cuda_backward_matches_cudnn(student):
-    """Conv2dFunction: float32 output and dx, dw, db on CUDA match cuDNN with TF32 off (recorded where the grader has no GPU)"""
+    """Conv2dFunction: float32 output and dx, dw, db on a CUDA GPU match cuDNN's with TF32 off"""
     for case in cuda.cuda_cases(ASSIGNMENT_DIR, tag="Conv2dFunction"):
         x, weight, bias = case.args
         stride, padding = pair(case.kwargs["stride"]), pair(case.kwargs["padding"])

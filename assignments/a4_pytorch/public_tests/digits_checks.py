@@ -246,7 +246,8 @@ GIVEN_PROBABILITIES = ("loss_fn was given probabilities (rows summing to 1), not
 
 
 def mode_finding(function, training, expected_training):
-    """The model's mode after ``function``: train_epoch leaves it training, evaluate evaluating."""
+    """The model's mode after ``function``: train_epoch leaves it training (evaluate is judged by the mode of its
+    forward passes instead: :func:`forward_mode_finding`)."""
     if bool(training) == expected_training:
         return None
     left, call = ("evaluation", "model.train()") if expected_training else ("training", "model.eval()")
@@ -298,6 +299,31 @@ def number_finding(value, what):
     return None
 
 
+def record_forward_passes(model):
+    """For each forward pass of ``model`` from now on: whether it built an autograd graph (its output requires
+    grad: what running it outside torch.no_grad() does) and whether any of its modules was in training mode.
+    evaluate is judged by these, what it does while it runs, not by the mode it leaves the model in."""
+    graphs, training = [], []
+
+    def hook(module, args, output):
+        graphs.append(bool(getattr(output, "requires_grad", False)))
+        training.append(any(m.training for m in module.modules()))
+
+    model.register_forward_hook(hook)
+    return graphs, training
+
+
+def forward_mode_finding(training_passes):
+    """evaluate's forward passes (``training_passes``: for each, whether a module was in training mode) must all
+    run in evaluation mode; which mode evaluate leaves behind is its own business (model.train() at its end, so
+    that training can go on, is fine)."""
+    if not any(training_passes):
+        return None
+    return Finding(f"{sum(training_passes)} of evaluate's {len(training_passes)} forward passes ran in training "
+                   "mode", "", "model.eval() is not called before evaluate's forward passes: dropout and batch norm "
+                   "would act as in training")
+
+
 def graph_finding(graphs, gradients):
     """evaluate's forward passes (``graphs``: for each, whether its output required grad) and the parameters
     left with a gradient."""
@@ -311,14 +337,14 @@ def graph_finding(graphs, gradients):
     return None
 
 
-def evaluate_finding(training, graphs, gradients, result, expected_accuracy, n):
-    """evaluate's run on n samples, all but its loss: the mode it leaves, the graphs and gradients its forward passes
-    left, the pair it returns and the accuracy in it."""
+def evaluate_finding(training_passes, graphs, gradients, result, expected_accuracy, n):
+    """evaluate's run on n samples, all but its loss: the mode its forward passes ran in, the graphs and gradients
+    they left, the pair it returns and the accuracy in it."""
     if not isinstance(result, (list, tuple)) or len(result) != 2:
         shape = Finding(f"should return (mean loss, accuracy), got {result!r}"[:300])
     else:
         shape = number_finding(result[1], "the accuracy") or accuracy_finding(result[1], expected_accuracy, n)
-    return mode_finding("evaluate", training, False) or graph_finding(graphs, gradients) or shape
+    return forward_mode_finding(training_passes) or graph_finding(graphs, gradients) or shape
 
 
 def accuracy_finding(got, expected, n):

@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import digits_checks as checks  # noqa: E402
+import fit_check  # noqa: E402
 from _nnhw_check import Check  # noqa: E402
 from _nnhw_feedback import answer, feedback_only  # noqa: E402
 
@@ -161,8 +162,7 @@ def test_evaluate_loss_accuracy_mode_and_no_grad():
     loader = DataLoader(TensorDataset(x, y), batch_size=4)
     with torch.no_grad():
         logits = model(x)
-    graphs = []
-    model.register_forward_hook(lambda module, args, output: graphs.append(bool(output.requires_grad)))
+    graphs, training_passes = checks.record_forward_passes(model)
     inputs = {"x": x, "y": y, "model": "nn.Sequential(nn.Flatten(), nn.Linear(64, 10))",
               "loader": "DataLoader(TensorDataset(x, y), batch_size=4)", "loss_fn": "nn.CrossEntropyLoss()"}
     check = Check("evaluate", inputs, "accuracy = #{argmax over the classes of the logits == y} / N;  " + EPOCH_LOSS,
@@ -170,8 +170,28 @@ def test_evaluate_loss_accuracy_mode_and_no_grad():
     result = answer("evaluate", lambda: student("evaluate")(model, loader, nn.CrossEntropyLoss()), inputs)
     gradients = [name for name, p in model.named_parameters() if p.grad is not None]
     accuracy = (logits.argmax(dim=1) == y).double().mean().item()
-    checks.report(check, checks.evaluate_finding(model.training, graphs, gradients, result, accuracy, len(y)))
+    checks.report(check, checks.evaluate_finding(training_passes, graphs, gradients, result, accuracy, len(y)))
     checks.report(check, checks.number_finding(result[0], "the mean loss per sample"))
     losses = [nn.functional.cross_entropy(logits[i:i + 4], y[i:i + 4]).item() for i in range(0, len(y), 4)]
     check.diagnose = lambda got, want, path: checks.epoch_loss_cause(float(got), losses, [4, 4, 2])
     check.matches(result[0], nn.functional.cross_entropy(logits, y).item(), what="the mean loss per sample")
+
+
+@feedback_only
+def test_fit_on_held_back_digits():
+    """fit trained on the training digits minus a held-back fifth, measured on that fifth by the grade's rule
+    (fit_check.py; the report is printed, and is the feedback when the rule gives less than every point)."""
+    x, y = fit_check.training_digits()
+    inputs = {"x, y": f"the {int(fit_check.held_back(len(y)).sum())} training digits not held back", "seed": 0}
+    check = Check("fit", inputs, f"points = {fit_check.POINTS} · clamp((accuracy − {fit_check.NONE:.0%}) / "
+                  f"({fit_check.FULL:.0%} − {fit_check.NONE:.0%}), 0, 1), none past {fit_check.CPU_S} CPU s")
+    report = answer("fit", lambda: fit_check.measure(student("fit"), x, y), inputs)
+    print("\n".join(report.lines()))
+    if report.cpu_s > fit_check.CPU_S:
+        check.fail(f"took {report.cpu_s:.0f} s of CPU time; at most {fit_check.CPU_S} s are allowed",
+                   "\n".join(report.lines()), "too many epochs, or batches too small")
+    if report.points < fit_check.POINTS:
+        check.fail(f"your model reads {report.accuracy:.1%} of the {report.held_back} held-back digits; "
+                   f"{fit_check.FULL:.0%} earns every point", "\n".join(report.lines()),
+                   "under-trained (more epochs, a larger learning rate), or train_epoch or DigitsCNN do not work: "
+                   "their public tests say which")

@@ -33,6 +33,8 @@ harness = load_modules({"harness.py": ASSIGNMENT_DIR / "harness.py"}, prefix="nn
 # what the tests find wrong and the causes they name, shared with the public tests (the starter's tests/)
 checks = load_modules({"digits_checks.py": ASSIGNMENT_DIR / "public_tests" / "digits_checks.py"},
                       prefix="nnhw_a4_checks")
+# fit's grading rule, shared with the students' local check of fit (the starter's tests/fit_check.py)
+fit_check = load_modules({"fit_check.py": ASSIGNMENT_DIR / "public_tests" / "fit_check.py"}, prefix="nnhw_a4_fit")
 TRAIN = {k: torch.from_numpy(v) for k, v in data.load(ASSIGNMENT_DIR, "digits_train.npz").items()}
 
 STEP = "for each minibatch M: optimizer.zero_grad(); loss = loss_fn(model(x_M), y_M); loss.backward(); optimizer.step()  (θ ← θ − η ∇θ L(M))"
@@ -41,8 +43,7 @@ FORWARD = "conv1 → ReLU → maxpool 2×2 → conv2 → ReLU → maxpool 2×2 �
 # float32 on one CPU thread, the same operations in the same order: the two sides agree to rounding.
 # A few SGD steps amplify a last-bit difference only slightly; any bug moves weights by ~lr·|∇|.
 FLOAT32 = checks.FLOAT32
-FIT_FULL, FIT_NONE = 0.95, 0.90
-FIT_CPU_S = 60
+FIT_FULL, FIT_NONE, FIT_CPU_S = fit_check.FULL, fit_check.NONE, fit_check.CPU_S
 FIT_WEIGHT = load_config(ASSIGNMENT_DIR / "assignment.toml").test("test_fit_accuracy").weight
 
 
@@ -289,8 +290,9 @@ def test_evaluate_matches_reference(student, reference, batch, batch_size, seed)
 
     Contract (evaluate's docstring): "``(mean loss per sample, accuracy)`` over ``loader``, as floats, in evaluation
     mode (``model.eval()``) and without gradients: the forward passes run under ``torch.no_grad()``, so no autograd
-    graph is built and no gradient stored". A graph is what is observed: a forward pass whose output requires
-    grad. How often loss_fn is called, and where, is not graded.
+    graph is built and no gradient stored". What is observed is each forward pass: whether it ran in training mode
+    and whether its output requires grad. The mode evaluate leaves behind is not graded (a loop that ends with
+    model.train(), so that training can go on, is good practice), nor how often loss_fn is called, and where.
     """
     x, y = batch
     inputs = shown(x, y, model=f"a small MLP seeded with {seed}", loader=f"DataLoader(TensorDataset(x, y), "
@@ -300,8 +302,8 @@ def test_evaluate_matches_reference(student, reference, batch, batch_size, seed)
     options = dict(batch_size=batch_size, model_seed=seed)
     got = run(student, check, "run_evaluate", x, y, **options)
     expected = harness.run_evaluate(x, y, evaluate=reference.evaluate, **options)
-    checks.report(check, checks.evaluate_finding(got["training"], got["graphs"], got["gradients"], got["result"],
-                                                 expected["result"][1], len(y)))
+    checks.report(check, checks.evaluate_finding(got["training_passes"], got["graphs"], got["gradients"],
+                                                 got["result"], expected["result"][1], len(y)))
     _check_epoch_loss(check, got["result"][0], expected["result"][0], got["calls"], expected["calls"],
                       "the mean loss per sample")
 
@@ -353,7 +355,7 @@ def test_fit_accuracy(student, reference, set_score, leaderboard):
     test = {k: torch.from_numpy(v) for k, v in data.load(ASSIGNMENT_DIR, "digits_test.npz").items()}
     loader = reference.make_loader(test["x"], test["y"], 512, False)
     _, accuracy = reference.evaluate(model, loader, nn.CrossEntropyLoss())
-    share = min(max((accuracy - FIT_NONE) / (FIT_FULL - FIT_NONE), 0.0), 1.0)
+    share = fit_check.share(accuracy)
     set_score(share * FIT_WEIGHT)
     leaderboard("accuracy on the hidden test digits", round(accuracy, 4), order="desc")
     if share < 1.0:

@@ -30,6 +30,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 FOLDER = TESTS.parent
 MAX_LINES = 20  # as the public tests: a failure reads in one screen
+SHOWN = 3  # distinct failures listed per function
 PASSED, NOT_YET, FAILED = "✓", "·", "✗"
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -157,10 +158,23 @@ def _verdict(function, found):
         return f"{PASSED} {function}: passes its {_count(len(found))}"
     if all(problem == NOT_IMPLEMENTED for _, problem in failures):
         return f"{NOT_YET} {function}: {NOT_IMPLEMENTED}"
-    label, problem = next((f for f in failures if f[1] != NOT_IMPLEMENTED), failures[0])
+    distinct, seen = [], set()
+    for label, problem in failures:  # each distinct failure once: a bug that fails three cases alike reads once
+        key = problem.splitlines()[0] if problem else problem
+        if problem != NOT_IMPLEMENTED and key not in seen:
+            seen.add(key)
+            distinct.append((label, problem))
+    shown = [f"· {label!r}:\n{_shortened(problem)}" for label, problem in distinct[:SHOWN]]
+    more = len(distinct) - len(shown)
+    return (f"{FAILED} {function}: fails {len(failures)} of its {_count(len(found))}:\n" + "\n".join(shown)
+            + (f"\n(and {more} more alike in kind; python -m pytest tests shows every one)" if more > 0 else ""))
+
+
+def _shortened(problem):
+    """The failure in at most :data:`MAX_LINES` lines: the headline, the cause and its evidence kept whole
+    (they come first), long arrays cut instead."""
     lines = problem.splitlines()
-    text = "\n".join(lines[:MAX_LINES] + (["..."] if len(lines) > MAX_LINES else []))
-    return f"{FAILED} {function}: fails {len(failures)} of its {_count(len(found))}; the first, {label!r}:\n{text}"
+    return "\n".join(lines[:MAX_LINES] + (["  ..."] if len(lines) > MAX_LINES else []))
 
 
 def _count(n):

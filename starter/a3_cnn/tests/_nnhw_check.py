@@ -26,6 +26,10 @@ PREVIEW = 8
 LIKELY_CAUSE = "likely cause: "
 
 
+#: why an argument changes under the caller: the one way it can (the graded and the public tests both name it)
+IN_PLACE = ("an in-place operation (x -= ..., x[...] = ..., np.maximum(x, 0, out=x)) writes into the caller's array; "
+            "compute a new one instead (W = W - lr * dW, not W -= lr * dW)")
+
 #: a later failure that an earlier test's cause explains (one bug, one explanation) names it so
 SAME_CAUSE = "same cause as test {number}: {cause}"
 _SAME_CAUSE = re.compile(r"same cause as test \S+: ")
@@ -41,16 +45,6 @@ def likely_cause(text):
         if line.startswith(LIKELY_CAUSE):
             return _SAME_CAUSE.sub("", line[len(LIKELY_CAUSE):].strip(), count=1) or None
     return None
-
-
-class Formula(str):
-    """A formula and where it comes from: ``Formula("σ(z) = 1/(1 + e^(−z))", "slides")`` reads
-    ``formula (slides): ...``; a plain string reads ``formula: ...`` (its source is the test's to name)."""
-
-    def __new__(cls, text, source=None):
-        formula = super().__new__(cls, text)
-        formula.source = source
-        return formula
 
 
 class Feedback:
@@ -83,12 +77,11 @@ class Feedback:
     def render(self, hide_inputs=False, max_lines=None):
         """The text a student reads; inputs are left out when this feedback or the caller hides them, and
         summarised by their shapes when the whole text would run past ``max_lines``."""
-        head = [f"{self.function}: {self.problem}" if self.function else self.problem, *self.details]
-        if self.diagnosis:
+        head = [f"{self.function}: {self.problem}" if self.function else self.problem]
+        if self.diagnosis:  # the cause (and its evidence) first: what a student reads when they read one line
             head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
-        head += self.context
-        source = getattr(self.formula, "source", None)
-        tail = [f"formula ({source}): {self.formula}" if source else f"formula: {self.formula}"] if self.formula else []
+        head += [*self.details, *self.context]
+        tail = [f"formula (slides): {self.formula}"] if self.formula else []
         inputs = []
         if self.inputs:
             if self.hidden or hide_inputs:
@@ -342,8 +335,8 @@ class Check:
         bad_finite = np.isfinite(got) != np.isfinite(expected)
         if bad_finite.any():
             index = np.unravel_index(np.argmax(bad_finite), got.shape)
-            self.fail(f"{what} has non-finite values (NaN or inf) where the expected values are finite" if not
-                      np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
+            self.fail(f"{what} is {number(got[index]).replace('nan', 'NaN')}{_where(index)}, where the expected "
+                      f"value is finite" if not np.isfinite(got[index]) else f"{what} is finite where inf/NaN was expected",
                       "\n".join([f"first{_where(index)}: expected {number(expected[index])}, got {number(got[index])}",
                                  *previews(expected, got, index)]), self._diagnosis(got, expected, path))
         rtol, atol = self.tolerance(got.dtype)

@@ -1,13 +1,22 @@
-"""Name the likely cause of a wrong answer: relations between what the student's code returned
-and what was expected that one common bug produces exactly (a sign, a factor 2 or m, a
-transpose, a missing bias, the wrong axis, a boundary value, an overflow, a flipped kernel).
+"""Name the likely cause of a wrong answer only when an experiment confirms it.
 
-Conservative on purpose, because a wrong hint costs a student more than no hint: a relation
-is claimed only when it holds within a tight tolerance on the shrunk example, when the
-expected answer does not satisfy it trivially (all zeros, symmetric, unchanged by the
-mutation), and when no second generic relation explains the same difference.
+A cause is a hypothesis: a bug, written as what code with that bug returns (:class:`Bug`).
+The hypotheses that explain the wrong answer are kept; then the student's function is called
+again on a few *probes*, inputs derived from the counterexample and chosen to separate those
+hypotheses from each other and from the right answer (a positive z beside the negative one,
+the rows one at a time, the inputs scaled down). A cause is named only if the student's
+answers on every probe are what it predicts, and at least one probe shows the bug again on
+another input; where two causes survive every probe, both are named. Nothing is inferred from
+the size or the shape of an input alone. The shape follows hypothesis' shrinker: propose, run,
+keep only what the run confirms.
 
-Standalone (numpy only): the engine passes ``reference`` calls in as plain callables.
+An experiment asks a *lab* for answers (:class:`Lab` says what it must offer): the grader's lab
+calls the reference and the student's worker; the public tests' lab reads the reference's and
+the hypotheses' answers recorded at build time and calls the student's code in place. Both run
+:func:`experiment`, so a bug reads the same locally as on Gradescope.
+
+Standalone (numpy only; torch tensors are compared if torch is around) because it is copied
+into the starters, where the public tests use it too.
 """
 
 import re
@@ -15,24 +24,65 @@ import re
 import numpy as np
 
 TIGHT_RTOL = 1e-6
+#: a recorded prediction that is the right answer itself (see :class:`RecordedLab`)
+SAME = "="
+#: at most this many extra calls of the student's function per diagnosis (deterministic, so a cause
+#: reads the same on every machine); the lab's time budget is only a safety net
+MAX_RUNS = 6
+#: the sizes a scaled probe brings the large inputs to: where a computation stops being finite tells why
+LADDER = (1.0, 18.0, 20.0, 36.0, 38.0, 700.0, 709.0, 710.5)
+#: (right up to, wrong from, what goes wrong there): the thresholds of float64's usual traps
+THRESHOLDS = (
+    (709.0, 710.5, "e^x overflows to inf past x ≈ 709.78 (then inf/inf or inf − inf is NaN); exponentiate only "
+                   "non-positive numbers (shift by the max, or split on the sign)"),
+    (36.0, 38.0, "σ(z) rounds to exactly 1 past z ≈ 36.7 (and 1 − σ(z) to 0), so a division by ŷ(1 − ŷ) or a log "
+                 "of 1 − ŷ fails there; use the form in which that factor cancels"),
+    (18.0, 20.0, "tanh(z) rounds to exactly ±1 past |z| ≈ 19.1, so 1 − tanh(z)² is 0 there; a division by it or a "
+                 "log of it fails"),
+)
+
+
+def _numeric(value):
+    """``value`` as a numpy array where it is numeric (tensors included), else None."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, dict, list, tuple)):
+        return None
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        return None
+    return array if array.dtype.kind in "biufc" else None
 
 
 def close(got, candidate):
-    """Whether ``got`` equals ``candidate`` within the tight tolerance (same shape, all finite)."""
-    try:
-        got, candidate = np.asarray(got, dtype=np.float64), np.asarray(candidate, dtype=np.float64)
-    except (TypeError, ValueError):
+    """Whether ``got`` equals ``candidate`` within the tight tolerance (same shape; NaN and inf in the same
+    places count as equal, so a prediction of NaN can be confirmed)."""
+    got, candidate = _numeric(got), _numeric(candidate)
+    if got is None or candidate is None or got.shape != candidate.shape:
         return False
-    if got.shape != candidate.shape or not (np.isfinite(got).all() and np.isfinite(candidate).all()):
+    got, candidate = got.astype(np.complex128 if "c" in got.dtype.kind + candidate.dtype.kind else np.float64), \
+        candidate.astype(np.complex128 if "c" in got.dtype.kind + candidate.dtype.kind else np.float64)
+    finite = np.isfinite(candidate)
+    if not np.array_equal(finite, np.isfinite(got)) or not np.array_equal(got[~finite], candidate[~finite],
+                                                                          equal_nan=True):
         return False
-    scale = float(np.abs(candidate).max(initial=0.0))
-    return bool(np.allclose(got, candidate, rtol=TIGHT_RTOL, atol=1e-12 + 1e-9 * scale))
+    scale = float(np.abs(candidate[finite]).max(initial=0.0))
+    return bool(np.allclose(got[finite], candidate[finite], rtol=TIGHT_RTOL, atol=1e-12 + 1e-9 * scale))
 
 
-def _substantial(array):
-    """Not (nearly) all zero: a relation on zeros proves nothing."""
-    array = np.asarray(array, dtype=np.float64)
-    return bool(np.isfinite(array).all() and np.abs(array).max(initial=0.0) > 1e-9)
+def same(a, b):
+    """Whether two whole answers (arrays, numbers, tuples, lists and dicts of them) are equal within
+    the tight tolerance."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b) and \
+            all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and \
+            all(same(a[k], b[k]) for k in a)
+    if _numeric(a) is None or _numeric(b) is None:
+        return a == b if not (_numeric(a) is None) ^ (_numeric(b) is None) else False
+    return close(a, b)
 
 
 def at(value, path):
@@ -45,236 +95,236 @@ def at(value, path):
         return None
 
 
-# ---------------------------------------------------------------------------------------
-# Generic relations: got vs expected (and the inputs), no reference calls
-# ---------------------------------------------------------------------------------------
+def _substantial(value):
+    """Not (nearly) all zero: zeros are what many bugs return, so they single out none."""
+    array = _numeric(value)
+    return array is not None and bool(np.isfinite(array).all()) and float(np.abs(array).max(initial=0.0)) > 1e-9
 
 
-def shape_relation(got, expected):
-    """Transposed, permuted, or one axis reduced away. An axis one longer or shorter is no evidence by itself:
-    a wrong + 1, a ⌈·⌉, a stride, a crop or a broadcast without keepdims all do that; tests name those causes
-    with candidates, which know the formula."""
-    gs, es = got.shape, expected.shape
-    if len(gs) == len(es) == 2 and gs == es[::-1] and gs != es:
-        return (f"the result is transposed: shape {gs} instead of {es}; check the order of a matrix product "
-                "(h W, not W h) or a stray .T")
-    if len(gs) == len(es) > 2 and sorted(gs) == sorted(es) and gs != es:
-        differ = [i for i in range(len(gs)) if gs[i] != es[i]]
-        if len(differ) == 2 and gs[differ[0]] == es[differ[1]]:
-            return (f"axes {differ[0]} and {differ[1]} are swapped: shape {gs} instead of {es} (a transpose, "
-                    "or a reshape where a transpose was meant)")
-        return f"the axes are in the wrong order: shape {gs} instead of {es} (a transpose or a reshape)"
-    if len(gs) + 1 == len(es):
-        for axis in range(len(es)):
-            if es[:axis] + es[axis + 1:] == gs:
-                return (f"axis {axis} (of length {es[axis]}) is missing: summed or averaged away, or indexed "
-                        "where the whole axis was meant")
-    return None
+def nonfinite_where_finite(got, expected):
+    got, expected = _numeric(got), _numeric(expected)
+    return got is not None and expected is not None and got.shape == expected.shape and \
+        bool(np.isfinite(expected).all()) and not bool(np.isfinite(got).all())
 
 
-def empty_relation(got, expected, inputs):
-    """Axes of length 0 where the answer has some, and one integer input that is 0: a slice ``a[p:-p]``
-    with p = 0 is ``a[0:0]``, empty."""
-    empty = [i for i, (g, e) in enumerate(zip(got.shape, expected.shape)) if g == 0 < e]
-    zeros = [name for name, value in (inputs or {}).items() if isinstance(value, (int, np.integer)) and
-             not isinstance(value, (bool, np.bool_)) and value == 0]
-    if got.ndim != expected.ndim or not empty or len(zeros) != 1:
+class Bug:
+    """A known bug, as what code with it returns: ``predict(reference, *args, **kwargs)``.
+
+    ``reference`` is the solution's namespace (``reference.sigmoid``), so a bug reads as the
+    right code with one change: ``Bug("σ(−z)…", lambda ref, z: ref.sigmoid(-z))``.
+    """
+
+    def __init__(self, cause, predict):
+        self.cause, self.predict = cause, predict
+
+    def __repr__(self):
+        return f"Bug({self.cause[:40]!r}…)"
+
+
+class Lab:
+    """What :func:`experiment` asks (a duck type; see the grader's and the public tests' labs).
+
+    Probe 0 is the counterexample itself; probes 1 … ``size − 1`` are derived inputs.
+    """
+
+    causes = ()       # the hypotheses' messages, in order of trust (the test's own bugs first)
+    trusted = 0       # how many of them are the function's own known bugs
+    size = 1          # the number of probes, the counterexample included
+
+    def label(self, i):           # how probe i reads in one line ("with z = −z")
+        raise NotImplementedError
+
+    def scale(self, i):           # the size a scaled probe brings the large inputs to, else None
         return None
-    which = f"axis {empty[0]} is" if len(empty) == 1 else f"axes {', '.join(map(str, empty))} are"
-    p = zeros[0]
-    return (f"{which} empty, and {p} = 0: a slice a[{p}:−{p}] is a[0:0] when {p} = 0, which is empty; end the "
-            f"slice at the axis' length minus {p} (a[{p}:H + {p}])")
+
+    def reference(self, i):       # the right answer on probe i, or None where probe i is unusable
+        raise NotImplementedError
+
+    def prediction(self, k, i):   # what hypothesis k returns on probe i, or None where it cannot say
+        raise NotImplementedError
+
+    def student(self, i):         # (True, the student's answer on probe i) or (False, None) if it failed
+        raise NotImplementedError
+
+    def out_of_time(self):
+        return False
 
 
-def nonfinite_relation(got, expected, inputs):
-    """NaN or inf where the answer is finite: an exponential overflowing, or a log of 0."""
-    arrays = [np.asarray(v, dtype=np.float64) for v in _arrays(inputs).values()]
-    largest = max((float(np.abs(a[np.isfinite(a)]).max(initial=0.0)) for a in arrays), default=0.0)
-    if largest > 709.0:
-        return (f"an overflow: the inputs reach |z| = {largest:g}, and e^z overflows to inf past z ≈ 709 "
-                "(inf/inf or inf − inf then gives NaN); use a form that only exponentiates non-positive "
-                "numbers (shift by the max, or split on the sign of z)")
-    if any((a == 0).any() for a in arrays):
-        return ("a log of 0 or a division by 0 (the inputs contain exact zeros): terms with a zero weight "
-                "must count as 0, e.g. 0 · log 0 = 0")
-    return None
+def _explains(prediction, got, expected):
+    return prediction is not None and same(got, prediction) and not same(prediction, expected)
 
 
-def _arrays(inputs):
-    """The float array inputs by name, the items of list inputs as ``name[i]`` (e.g. ``biases[0]``)."""
-    found = {}
-    for name, value in (inputs or {}).items():
-        items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
-        for i, item in items:
-            if isinstance(item, np.ndarray) and item.dtype.kind == "f" and item.size:
-                found[name if i is None else f"{name}[{i}]"] = item
-    return found
+def _splits(answers):
+    """Whether these predicted answers are not all alike: a probe on which they differ tells them apart."""
+    return any(not same(answers[0], other) for other in answers[1:])
 
 
-def factors(m=None, d=None):
-    """The constant factors a common bug introduces, with what each one means. When the batch size m
-    or the row width d is itself 2 (or m = d), two causes give the same factor; both are listed."""
-    named = [(-1.0, "the sign is flipped: the result is −1 times the expected one"),
-             (2.0, "a factor 2 too large: a missing ½ (e.g. the ½ of 1/(2m)), or a term counted twice"),
-             (0.5, "a factor 2 too small: an extra ½, or a term that should count twice")]
-    if m and m > 1:
-        named += [(float(m), f"m = {m} times too large: the 1/m of the mean over the m rows of the batch is "
-                             "missing"),
-                  (1.0 / m, f"m = {m} times too small: divided by m (the batch size) once too often")]
-    if d and d > 1:
-        named += [(1.0 / d, f"{d} times too small ({d} = the number of columns): averaged over every entry "
-                            "instead of summing over the units of a row and averaging over the rows")]
-    return named
+def experiment(lab, got, expected, path=(), max_runs=MAX_RUNS):
+    """The likely cause of ``got`` (the wrong answer at ``path``) that the probes confirm, with its evidence
+    in a second line; or None."""
+    # zeros (or nothing) are what many bugs return: they single out none, so the evidence must be a probe on
+    # which the code returns something else
+    zeros = _numeric(got) is not None and not _substantial(got) and not nonfinite_where_finite(got, expected)
+    for group in (range(lab.trusted), range(lab.trusted, len(lab.causes))):
+        fitting = [k for k in group if _explains(at(lab.prediction(k, 0), path), got, expected)]
+        if fitting:
+            return _probe(lab, fitting, max_runs, telling=(lambda answer: _substantial(at(answer, path))) if zeros
+                          else None)
+    return instability(lab, got, expected)
 
 
-def value_relations(got, expected, inputs, m=None, d=None):
-    """Every generic relation that explains ``got`` on this example, as messages."""
-    found = []
-    if not _substantial(expected):
-        return found
-    # whole numbers, or one value repeated: a factor fits them by coincidence too often
-    weak = np.array_equal(expected, np.round(expected)) or np.ptp(expected) == 0
-    matching = [message for factor, message in factors(m, d) if not weak and close(got, factor * expected)]
-    if matching:  # m or d equal to 2 gives one factor two causes: name both, as alternatives
-        found.append(matching[0] if len(matching) == 1 else "either " + ", or ".join(matching))
-    if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and not close(expected, expected.T) and \
-            close(got, expected.T):
-        found.append("the result is the transpose of the expected one")
-    found += _additive(got, expected, inputs)
-    found += _normalised_axis(got, expected)
-    found += _where_wrong(got, expected, inputs)
-    return found
-
-
-def _additive(got, expected, inputs):
-    found, difference = [], got - expected
-    if not _substantial(got):  # 0 = expected − (an input equal to the expected answer): a coincidence
-        return found
-    for name, value in _arrays(inputs).items():
-        if not _substantial(value) or value.ndim > got.ndim:
+def _probe(lab, alive, max_runs, telling=None):
+    evidence, runs = {}, 0
+    for i in range(1, lab.size):
+        if runs >= max_runs or lab.out_of_time():
+            break
+        right = lab.reference(i)
+        if right is None:
             continue
-        if value.ndim == 1 and got.ndim == 4 and value.shape[0] == got.shape[1] != got.shape[-1]:
-            value = value.reshape(1, -1, 1, 1)  # one value per channel (NCHW), as a conv layer's bias
-        try:
-            term = np.broadcast_to(value, got.shape)
-        except ValueError:
+        predicted = {k: lab.prediction(k, i) for k in alive}
+        if not _splits([right, *(p for p in predicted.values() if p is not None)]):
+            continue  # the candidates and the right answer agree here: this probe tells nothing
+        ran, answer = lab.student(i)
+        runs += 1
+        if not ran:
+            return None  # the code fails on a valid input where the candidates do not: another bug is at work
+        alive = [k for k in alive if predicted[k] is None or same(answer, predicted[k])]
+        for k in alive:
+            if predicted[k] is not None and not same(predicted[k], right) and (telling is None or telling(answer)):
+                evidence.setdefault(k, (i, answer, right))
+        if not alive:
+            return None
+    if len(alive) > 2 or not all(k in evidence for k in alive):
+        return None  # a survivor no probe could test, or too many alike: no experiment confirms one cause
+    causes = [lab.causes[k] for k in alive]
+    cause = causes[0] if len(causes) == 1 else "either " + ", or ".join(causes)
+    i, answer, right = evidence[alive[0]]
+    return f"{cause}\nevidence: with {lab.label(i)}, your code returns {brief(answer, right)}, as this cause " \
+           f"predicts (the right answer is {brief(right, answer)})"
+
+
+def instability(lab, got, expected, max_runs=len(LADDER)):
+    """Right for moderate inputs, NaN or inf past a size: where it stops being finite says why."""
+    if not nonfinite_where_finite(got, expected):
+        return None
+    right, wrong, runs = [], [], 0
+    for i in sorted((i for i in range(1, lab.size) if lab.scale(i) is not None), key=lab.scale):
+        if runs >= max_runs or lab.out_of_time():
+            break
+        reference = lab.reference(i)
+        if reference is None:
             continue
-        if close(difference, -term):
-            found.append(f"{name} is missing: the result is the expected one minus {name} (a term such as the "
-                         "bias that is never added)")
-        elif close(difference, term):
-            found.append(f"{name} is added twice: the result is the expected one plus {name}")
-    return found
+        ran, answer = lab.student(i)
+        runs += 1
+        if ran and same(answer, reference):
+            right.append(lab.scale(i))
+        elif ran and nonfinite_where_finite(answer, reference):
+            wrong.append(lab.scale(i))
+        else:
+            return None  # wrong in another way too: not only a matter of size
+    if not right or (wrong and min(wrong) < max(right)):
+        return None
+    low = max(right)
+    high = min(wrong) if wrong else None
+    why = next((text for up_to, wrong_from, text in THRESHOLDS
+                if high is not None and low >= up_to and high <= wrong_from), None)
+    where = f"from |x| = {high:g} on" if high is not None else "at the counterexample's size"
+    head = why or ("the formula is right, but a step of it stops being finite for large inputs (an overflow, or "
+                   "a division by a number that rounds to 0); rewrite that step in a form that stays finite")
+    return f"{head}\nevidence: with the large inputs scaled down to |x| = {low:g}, your code returns the right " \
+           f"answer; it returns NaN or inf {where}"
 
 
-def _normalised_axis(got, expected):
-    """Rows should sum to 1 (softmax, probabilities), but another axis does."""
-    if got.ndim < 2 or not (got >= 0).all():
-        return []
-    sums_to_one = [axis for axis in range(got.ndim) if close(got.sum(axis=axis), np.ones_like(got.sum(axis=axis)))]
-    wanted = [axis for axis in range(expected.ndim)
-              if close(expected.sum(axis=axis), np.ones_like(expected.sum(axis=axis)))]
-    if sums_to_one and wanted and not set(sums_to_one) & set(wanted):
-        return [f"normalised over axis {sums_to_one[0]} instead of axis {wanted[0]}: with rows as examples, "
-                f"each row is one distribution (axis={wanted[0] - expected.ndim}, the last axis), not the batch"]
-    return []
-
-
-def _where_wrong(got, expected, inputs):
-    """Wrong only where one input is exactly 0, or only on one side of 0: a boundary or a branch."""
-    same = [(n, v) for n, v in _arrays(inputs).items() if v.shape == got.shape]
-    if len(same) != 1:
-        return []
-    name, value = same[0]
-    scale = np.abs(expected) + 1.0
-    wrong = np.abs(got - expected) > 1e-9 * scale
-    if not wrong.any():
-        return []
-    # the entries that came out right must have tested the rest: values of some size, not 1e-300 next to 0
-    telling = ~wrong & (np.abs(value) >= 1e-3)
-    for region, message in ((value == 0, f"wrong only where {name} is exactly 0: the boundary case; check > "
-                                          f"against >= (e.g. relu′(0) = 0 by definition)"),
-                            (value < 0, f"wrong only where {name} < 0: the branch for negative {name}"),
-                            (value > 0, f"wrong only where {name} > 0: the branch for positive {name}")):
-        if (wrong <= region).all() and (telling & ~region).any():
-            return [message]
-    return []
-
-
-# ---------------------------------------------------------------------------------------
-# The diagnoser a check calls: candidates first, then the generic relations
-# ---------------------------------------------------------------------------------------
+def brief(value, other=None):
+    """A short rendering of an answer for the evidence line: small arrays whole, else the entry where it
+    differs most from ``other``."""
+    path = ""
+    while isinstance(value, (list, tuple)) and isinstance(other, (list, tuple)) and len(value) == len(other):
+        i = next((i for i, (a, b) in enumerate(zip(value, other)) if not same(a, b)), None)
+        if i is None:
+            break
+        path, value, other = f"{path}[{i}]", value[i], other[i]
+    if path:
+        return f"{path} = {brief(value, other)}"
+    array = _numeric(value)
+    if array is None:
+        return repr(value)[:80]
+    if array.ndim == 0:
+        return f"{array[()]:.4g}" if array.dtype.kind in "fc" else str(array[()])
+    if array.size <= 6:
+        return " ".join(np.array2string(array, precision=4, separator=", ", max_line_width=10**6).split())
+    reference = _numeric(other)
+    if reference is not None and reference.shape == array.shape and array.dtype.kind in "f":
+        with np.errstate(invalid="ignore"):
+            gap = np.nan_to_num(np.abs(array.astype(float) - reference), nan=np.inf)
+        index = np.unravel_index(int(np.argmax(gap)), array.shape)
+        return f"{array[index]:.4g} at index {tuple(int(j) for j in index)}"
+    return f"an array of shape {array.shape}"
 
 
 class Diagnoser:
-    """``diagnoser(got, expected, path)`` names the likely cause of a difference, or returns None.
+    """``diagnoser(got, expected, path)``, the callable a :class:`~check.Check` asks for the likely cause.
 
-    ``candidates`` are ``(answer or callable returning it, message)``: what a known bug returns
-    on these inputs (e.g. the reference run with a flipped kernel). They are tried first, and
-    claimed only where they differ from the expected answer. ``guesses`` are candidates made up
-    without knowing the function (:func:`modified_arguments`): they are held to the generic
-    rules, since on a tiny example (one number, zeros) a guess fits by coincidence.
+    Runs :func:`experiment` in ``lab`` (built lazily by ``make_lab``, since hypothesis raises many
+    mismatches while it shrinks and only the last one is read); without a lab, only what the
+    answer itself shows (a dtype) is said.
     """
 
-    def __init__(self, inputs=None, candidates=(), m=None, d=None, guesses=()):
-        self.inputs, self.m, self.d = inputs or {}, m, d
-        self.candidates = list(candidates) + list(guesses)
-        self.trusted = len(candidates)  # a test's own known bugs; the guesses follow the generic rules
-        self._computed = {}
+    def __init__(self, make_lab=None):
+        self._make_lab, self._lab = make_lab, None
 
-    @staticmethod
-    def _telling(got, expected):
-        """Whether a generic guess can be told from coincidence here: several numbers, not all zero, that
-        differ from the expected ones in more than one place."""
-        if got.shape != expected.shape or got.size < 2 or not _substantial(got):
-            return False
-        try:
-            return int((np.abs(got.astype(np.float64) - expected) > 1e-9 * (np.abs(expected) + 1)).sum()) >= 2
-        except (TypeError, ValueError):
-            return False
-
-    def candidate(self, i):
-        if i not in self._computed:
-            value = self.candidates[i][0]
-            try:
-                self._computed[i] = value() if callable(value) else value
-            except Exception:  # noqa: BLE001 - a candidate that cannot be computed here explains nothing
-                self._computed[i] = None
-        return self._computed[i]
+    @property
+    def lab(self):
+        if self._lab is None and self._make_lab is not None:
+            self._lab = self._make_lab()
+        return self._lab
 
     def __call__(self, got, expected, path=()):
-        got, expected = np.asarray(got), np.asarray(expected)
-        # a test's own known bugs first: where one explains the answer, a guess adds nothing but words
-        for candidates in (range(self.trusted), range(self.trusted, len(self.candidates))):
-            explained = self._explained(candidates, got, expected, path)
-            if explained:  # two known bugs that agree on this example: name both, as alternatives
-                return explained[0] if len(explained) == 1 else "either " + ", or ".join(explained)
-        if got.shape != expected.shape:
-            return shape_relation(got, expected) or empty_relation(got, expected, self.inputs)
-        if got.dtype != expected.dtype:
-            return dtype_relation(got.dtype, expected.dtype)
-        if got.dtype.kind not in "fc" or expected.dtype.kind not in "fc":
-            return None
-        if not np.isfinite(got).all() and np.isfinite(expected).all():
-            return nonfinite_relation(got, expected, self.inputs)
-        if expected.size < 2:
-            return None  # one number: a factor, a sign or an input fits it by coincidence too often
-        found = value_relations(got.astype(np.float64), expected.astype(np.float64), self.inputs, self.m, self.d)
-        return found[0] if len(found) == 1 else None
+        got_array, expected_array = _numeric(got), _numeric(expected)
+        if got_array is not None and expected_array is not None and got_array.shape == expected_array.shape \
+                and got_array.dtype != expected_array.dtype:
+            return dtype_relation(got_array.dtype, expected_array.dtype)
+        return experiment(self.lab, got, expected, path) if self.lab is not None else None
 
-    def _explained(self, candidates, got, expected, path):
-        """The messages of ``candidates`` (indices) whose answer is ``got`` and not the expected one."""
-        explained = []
-        if got.shape == expected.shape and not _substantial(got):
-            return explained  # zeros: what many bugs return, so they single out none
-        for i in candidates:
-            if i >= self.trusted and not self._telling(got, expected):
-                break
-            value = at(self.candidate(i), path)
-            message = self.candidates[i][1]
-            if value is not None and not close(value, expected) and close(got, value) and message not in explained:
-                explained.append(message)
-        return explained
+
+def restored(answer, right):
+    """A recorded prediction whole again: its parts written :data:`SAME` are ``right``'s."""
+    if isinstance(answer, str) and answer == SAME:
+        return right
+    if isinstance(answer, (list, tuple)) and isinstance(right, (list, tuple)) and len(answer) == len(right):
+        return type(answer)(restored(a, r) for a, r in zip(answer, right))
+    return answer
+
+
+class RecordedLab(Lab):
+    """The public tests' lab: the probes, the reference's answers and the hypotheses' predictions recorded at
+    build time (``table``, see the grader's ``tabulate``); the student's code runs in place, by
+    ``run_student(args, kwargs)``."""
+
+    def __init__(self, table, run_student, expected):
+        self.table, self.run_student, self.expected = table, run_student, expected
+        self.causes = [bug["cause"] for bug in table["bugs"]]
+        self.trusted = sum(1 for bug in table["bugs"] if bug.get("trusted"))
+        self.size = 1 + len(table["probes"])
+
+    def label(self, i):
+        return self.table["probes"][i - 1]["label"]
+
+    def scale(self, i):
+        return self.table["probes"][i - 1].get("scale")
+
+    def reference(self, i):
+        return self.table["reference"][i - 1]
+
+    def prediction(self, k, i):
+        return restored(self.table["bugs"][k]["predictions"][i], self.reference(i) if i else self.expected)
+
+    def student(self, i):
+        probe = self.table["probes"][i - 1]
+        try:
+            return True, self.run_student(probe["args"], probe["kwargs"])
+        except Exception:  # noqa: BLE001 - a failure on a probe is an observation
+            return False, None
 
 
 def dtype_relation(got, expected):
@@ -320,33 +370,3 @@ def batch_sizes(inputs):
         if len(value.shape) >= 2:
             return int(value.shape[0]), int(value.shape[1])
     return None, None
-
-
-def modified_arguments(function, args, kwargs, names):
-    """Candidates for "the right formula applied to a modified argument": a matrix used transposed,
-    a kernel flipped, an argument negated or halved/doubled. ``function`` is the reference. Of several
-    4-D arguments only the last is taken for a kernel: in every conv signature the data come first."""
-    found = []
-    arrays = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
-
-    def call_with(i, value):
-        changed = list(args)
-        changed[i] = value
-        return lambda: function(*changed, **kwargs)
-
-    kernels = [i for i in arrays if args[i].ndim == 4]
-    for i in arrays:
-        a, name = args[i], names[i] if i < len(names) else f"argument {i}"
-        if a.ndim == 2 and a.shape[0] == a.shape[1] > 1 and not np.array_equal(a, a.T):
-            found.append((call_with(i, a.T.copy()), f"{name} is used transposed ({name}.T): check which axis of "
-                                                    f"{name} is which (W is (d_in, d_out) in z = h W + b)"))
-        if kernels and i == kernels[-1] and a.shape[-1] * a.shape[-2] > 1:  # the kernel follows the data
-            found.append((call_with(i, a[..., ::-1, ::-1].copy()),
-                          f"the kernel {name} is flipped (that is a convolution in the maths sense); the layer is a "
-                          "cross-correlation, as torch computes it: w[k, c, u, v] multiplies x[.., i·S + u, j·S + v]"))
-    if len(arrays) == 1 and len(args) == 1:
-        name = names[0] if names else "the argument"
-        for scale, how in ((-1.0, f"−{name}"), (0.5, f"{name}/2"), (2.0, f"2·{name}")):
-            found.append((call_with(0, args[0] * scale), f"the result is the right function of {how} instead of "
-                                                         f"{name}: a sign or a factor 2 inside the formula is off"))
-    return found

@@ -140,7 +140,7 @@ def encode(value, put_array):
     if isinstance(value, _SCALAR_TYPES):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
+        return value if math.isfinite(value) else {"__float__": repr(float(value))}
     if isinstance(value, np.ndarray):
         if value.dtype.hasobject or value.dtype.fields is not None:
             raise ProtocolError(f"an array of dtype {value.dtype} (only numeric arrays can be graded)")
