@@ -47,6 +47,14 @@ def likely_cause(text):
     return None
 
 
+class Formula(str):
+    """A formula and its source: ``Formula("σ(z) = ...", "slides")`` reads ``formula (slides): ...``, a str ``formula:``."""
+
+    def __new__(cls, text, source=None):
+        (formula := super().__new__(cls, text)).source = source
+        return formula
+
+
 class Feedback:
     """What went wrong in one graded call, built once and rendered wherever a student reads it
     (Gradescope, ``nnhw grade --feedback``, the public tests).
@@ -81,7 +89,8 @@ class Feedback:
         if self.diagnosis:  # the cause (and its evidence) first: what a student reads when they read one line
             head.append(f"{LIKELY_CAUSE}{self.diagnosis}")
         head += [*self.details, *self.context]
-        tail = [f"formula (slides): {self.formula}"] if self.formula else []
+        source = getattr(self.formula, "source", None)
+        tail = [f"formula ({source}): {self.formula}" if source else f"formula: {self.formula}"] if self.formula else []
         inputs = []
         if self.inputs:
             if self.hidden or hide_inputs:
@@ -261,16 +270,16 @@ class Check:
         """Assert ``got`` equals ``expected`` (arrays, tensors, scalars, lists and tuples of them)."""
         shown = what or "the result"
         if expected is None or isinstance(expected, str):  # recorded as written (eval mode's mask: None)
-            if not (got is None if expected is None else isinstance(got, str) and got == expected):
+            return None if got is expected or isinstance(got, str) and got == expected else \
                 self.fail(f"{shown} should be {expected!r}, got {describe(got)}")
-            return
         if _exact(expected):
             return self._exact(got, expected, shown, path)
         if isinstance(expected, (list, tuple)):
             if not isinstance(got, (list, tuple)):
                 self.fail(f"{shown} should be a list or tuple of {len(expected)} items, got {describe(got)}")
             if len(got) != len(expected):
-                self.fail(f"{shown} should have {len(expected)} items, got {len(got)}")
+                self.fail(f"{shown} should have {len(expected)} items, got {len(got)}", "",
+                          self._diagnosis(got, expected, path))
             for i, (g, e) in enumerate(zip(got, expected)):
                 self.matches(g, e, self._item(what, i, len(expected)), (*path, i))
             return
