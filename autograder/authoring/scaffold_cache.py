@@ -145,6 +145,14 @@ def affine_backward(dz, cache):
 """,
 }
 
+CAUSES = '''\
+"""Known bugs of @MODULE@'s functions, each as what code with it returns (autograder/diagnosis.py). The tests
+here compare with `compare`, whose likely causes are the general relations (a factor m, a sign, a missing
+term); a bug of affine_backward depends on the student's own cache, so none is listed for it."""
+
+BUGS = {}
+'''
+
 PUBLIC_CASES = '''\
 """Fixed inputs for the public tests of @ID@: `nnhw build` runs the reference solution on each case and
 records its answer in starter/@ID@/tests/cases.json, which the students' tests compare with."""

@@ -48,12 +48,10 @@ def likely_cause(text):
 
 
 class Formula(str):
-    """A formula and where it comes from: ``Formula("σ(z) = 1/(1 + e^(−z))", "slides")`` reads
-    ``formula (slides): ...``; a plain string reads ``formula: ...`` (its source is the test's to name)."""
+    """A formula and its source: ``Formula("σ(z) = ...", "slides")`` reads ``formula (slides): ...``, a str ``formula:``."""
 
     def __new__(cls, text, source=None):
-        formula = super().__new__(cls, text)
-        formula.source = source
+        (formula := super().__new__(cls, text)).source = source
         return formula
 
 
@@ -272,9 +270,8 @@ class Check:
         """Assert ``got`` equals ``expected`` (arrays, tensors, scalars, lists and tuples of them)."""
         shown = what or "the result"
         if expected is None or isinstance(expected, str):  # recorded as written (eval mode's mask: None)
-            if not (got is None if expected is None else isinstance(got, str) and got == expected):
+            return None if got is expected or isinstance(got, str) and got == expected else \
                 self.fail(f"{shown} should be {expected!r}, got {describe(got)}")
-            return
         if _exact(expected):
             return self._exact(got, expected, shown, path)
         if isinstance(expected, (list, tuple)):
