@@ -270,7 +270,8 @@ class Check:
             if not isinstance(got, (list, tuple)):
                 self.fail(f"{shown} should be a list or tuple of {len(expected)} items, got {describe(got)}")
             if len(got) != len(expected):
-                self.fail(f"{shown} should have {len(expected)} items, got {len(got)}")
+                self.fail(f"{shown} should have {len(expected)} items, got {len(got)}", "",
+                          self._diagnosis(got, expected, path))
             for i, (g, e) in enumerate(zip(got, expected)):
                 self.matches(g, e, self._item(what, i, len(expected)), (*path, i))
             return
