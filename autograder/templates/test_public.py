@@ -21,8 +21,10 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from _nnhw_cases import extra_arguments, run  # noqa: E402
 from _nnhw_check import IN_PLACE, Check, same_arguments  # noqa: E402
 from _nnhw_diagnosis import Diagnoser, RecordedLab, crash_relation  # noqa: E402
-from _nnhw_feedback import answer, fail, feedback_only  # noqa: E402
+from _nnhw_feedback import answer, fail, feedback_only, stop_unless_importable  # noqa: E402
 from _nnhw_protocol import from_json_data, resolve  # noqa: E402
+
+stop_unless_importable()
 
 TORCH_CPU = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
