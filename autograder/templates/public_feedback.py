@@ -68,10 +68,11 @@ def fail(feedback):
 
 def crash(function, exc, inputs=None, details=(), diagnosis=None):
     """What the autograder says when your code raises: the error, where in your code (the last frames of your
-    files; the library's own, where yours are none), and ``details`` such as what was expected."""
+    files; the library's own, where yours are none and no likely cause says more), and ``details`` such as what was
+    expected."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).parent != HERE]
     yours = [f for f in frames if Path(f.filename).parent == HERE.parent]
-    where = "".join(traceback.format_list((yours or frames)[-3:])).rstrip()
+    where = "".join(traceback.format_list((yours or ([] if diagnosis else frames))[-3:])).rstrip()
     return Feedback(function, f"raised {type(exc).__name__}: {exc}", [where, *details], inputs, diagnosis=diagnosis)
 
 
