@@ -223,6 +223,9 @@ def _explain(error):
     if isinstance(error, NotImplementedError) and NOT_IMPLEMENTED in str(error):
         return f"{NOT_YET} {error}: this cell shows your code at work once it is."
     where = _where(error)
+    if isinstance(error, NameError) and not where:  # a name an earlier cell defines: that cell did not run
+        return (f"{NOT_YET} this cell stopped: {error}: it is defined in an earlier cell of this notebook that has not "
+                "run; run the cells above first (Run > Run All Above Selected Cell), then this one")
     if where:
         return f"{FAILED} your code raised {type(error).__name__}: {error}\n" + "\n".join(where)
     return (f"{FAILED} this cell stopped: {type(error).__name__}: {error}\n"

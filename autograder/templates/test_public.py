@@ -128,4 +128,21 @@ def test_recorded_case(case):
     if changed:
         check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
                    "place; functions must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
-    check.matches(got, case["expected"])
+    for what, part, want in _parts(got, case["expected"], [list(inputs)[i] for i in case.get("wrt") or ()]):
+        check.matches(part, want, what)
+
+
+#: how a layer's or a backward pass's answer is named, part by part (not "the result, parameter output")
+PARTS = {"parameters": "the layer's state_dict shapes", "output": "the output"}
+
+
+def _parts(got, expected, wrt):
+    """``[(what, got part, expected part)]``: a case with ``output`` compared part by part under the names a student
+    knows, each gradient by the input it belongs to; any other answer whole."""
+    if not (isinstance(expected, dict) and "output" in expected and isinstance(got, dict) and got.keys() == expected.keys()):
+        return [(None, got, expected)]
+    parts = [(PARTS.get(key, key), got[key], value) for key, value in expected.items() if key != "grads"]
+    grads = got.get("grads")
+    if isinstance(grads, (list, tuple)) and len(grads) == len(expected.get("grads", ())) == len(wrt):
+        return parts + [(f"the gradient of {name}", g, e) for name, g, e in zip(wrt, grads, expected["grads"])]
+    return parts + ([("the gradients", grads, expected["grads"])] if "grads" in expected else [])
