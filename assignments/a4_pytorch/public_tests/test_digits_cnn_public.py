@@ -23,7 +23,9 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 import digits_checks as checks  # noqa: E402
 import fit_check  # noqa: E402
 from _nnhw_check import Check  # noqa: E402
-from _nnhw_feedback import answer, feedback_only  # noqa: E402
+from _nnhw_feedback import answer, feedback_only, stop_unless_importable  # noqa: E402
+
+stop_unless_importable()
 
 FORWARD = "conv1 → ReLU → maxpool 2×2 → conv2 → ReLU → maxpool 2×2 → flatten each sample → fc  (logits)"
 LOADER = "DataLoader(TensorDataset(x, y), batch_size, shuffle, generator=torch.Generator().manual_seed(seed))"
