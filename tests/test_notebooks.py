@@ -212,7 +212,7 @@ def test_a_check_of_a_function_with_test_files_of_its_own(course, tmp_path):
     folder = student_folder(course, "a4_pytorch", tmp_path, ["train_no_zero_grad"])
     out = run_helper(folder, "check('make_loader', 'train_epoch')")
     assert out.startswith("✓ make_loader: passes its 2 public tests\n✗ train_epoch: fails 1 of its 2 public tests:\n"
-                          "· 'test_train_epoch_is_sgd_per_minibatch[10 digits]':\n"
+                          "· 'train_epoch: one SGD step per minibatch, and the mean loss per sample (10 digits)':\n"
                           "train_epoch: wrong values in the weights after one epoch, parameter 1.weight\n"), out
     assert "\nlikely cause: optimizer.zero_grad() is not called for every minibatch" in out, out
 
