@@ -58,7 +58,7 @@ class _Outcomes:
             return case["function"].split(".")[0], case.get("name", item.name)
         name = getattr(item, "originalname", item.name)  # a test named after its function: test_fit_...
         named = [f for f in self.known if name == f"test_{f}" or name.startswith(f"test_{f}_")]
-        return (max(named, key=len), item.name) if named else (None, item.name)
+        return (max(named, key=len), _title(item)) if named else (None, item.name)
 
     def pytest_collection_modifyitems(self, config, items):
         recorded = {case["function"].split(".")[0] for case in map(_case_of, items) if case is not None}
@@ -95,6 +95,16 @@ class _Outcomes:
             if not tests and self.unloadable:
                 tests.append(("loading the tests", self.unloadable[0]))
         return found
+
+
+def _title(item):
+    """A test's title, as graded tests have theirs: its docstring's first line (with its parameters, where it has
+    them), else its pytest id."""
+    doc = (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip()
+    if not doc:
+        return item.name
+    callspec = getattr(item, "callspec", None)
+    return doc.splitlines()[0] + (f" ({callspec.id})" if callspec is not None else "")
 
 
 def _case_of(item):
