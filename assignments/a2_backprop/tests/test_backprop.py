@@ -555,6 +555,17 @@ def test_sgd_step_leaves_arguments_unchanged(student, reference, args):
 # ---------------------------------------------------------------------------------------
 
 
+def _sgd_step_changes(student, weights, biases, lr):
+    """The experiment behind "train_mlp changed its arguments": "sgd_step" where the student's own sgd_step, called
+    on copies of the weights and biases (and nonzero gradients), changes them; None where it leaves them alone."""
+    def experiment():
+        grads = [[np.ones_like(p) for p in params] for params in (weights, biases)]
+        student.call("sgd_step", copy.deepcopy(weights), copy.deepcopy(biases), *grads, lr)
+        return "sgd_step" if student.mutated else None
+    return experiment
+
+
+
 def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -617,7 +628,8 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
     steps = epochs * len(batches)
     context = [f"minibatches per epoch: {len(batches)}, of {batches} rows (m = {m}, batch_size = {batch_size}); "
                f"{epochs} epoch(s), so {steps} SGD steps", TRAIN_NOTE]
-    check, got, expected = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=context)
+    check, got, expected = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=context,
+                                   changed_by=_sgd_step_changes(student, weights, biases, lr))
 
     if not isinstance(got, (list, tuple)) or len(got) != 3:
         check.fail(f"should return (weights, biases, losses), got {describe(got)}")
@@ -665,7 +677,7 @@ def test_train_mlp_loss_decreases(student, reference, seed, pair, activation, ba
              f"output {output_activation!r} with loss {loss!r}, lr = {lr}, epochs = {TOY_EPOCHS}, "
              f"batch_size = {batch_size}")
     check, got, _ = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=[setup, TRAIN_NOTE],
-                            hide_inputs=True)
+                            hide_inputs=True, changed_by=_sgd_step_changes(student, weights, biases, lr))
     if not isinstance(got, (list, tuple)) or len(got) != 3:
         check.fail(f"should return (weights, biases, losses), got {describe(got)}")
 
