@@ -82,6 +82,24 @@ def test_a2s_train_mlp_names_the_sgd_step_that_changes_its_arguments_and_only_th
     assert blames == named, test["output"]
 
 
+@pytest.mark.e2e
+@pytest.mark.needs_worker
+def test_the_formula_line_says_slides_only_for_the_slides_formulas(course, tmp_path):
+    """σ and MSE are the slides' (formula (slides): ...); BCE adds a minus sign the slides lack (formula: ...)."""
+    from autograder.authoring.mutants import load_mutant, write_mutants_submission
+    from autograder.grading.grader import grade
+
+    assignment = course.assignment("a1_forward")
+    mutants = [load_mutant(assignment.mutants_dir / f"{name}.py") for name in ("sigmoid_wrong_sign", "bce_missing_minus")]
+    folder = tmp_path / "a1"
+    write_mutants_submission(assignment, mutants, folder)
+    results = grade(assignment, folder, keyword="test_sigmoid_matches_reference or test_binary_cross_entropy")
+    lines = {t["name"].split(":")[0]: [line for line in t["output"].splitlines() if line.startswith("formula")]
+             for t in results["tests"] if t["score"] < t["max_score"]}
+    assert lines["sigmoid"] == ["formula (slides): σ(z) = 1 / (1 + e^(−z))"], lines
+    assert lines["binary_cross_entropy"] and all(line.startswith("formula: ") for line in lines["binary_cross_entropy"])
+
+
 def spec(number, visibility="visible"):
     return SimpleNamespace(number=number, visibility=visibility)
 
