@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder.authoring.mutants import MutantError
+from autograder.authoring.notebook import NotebookError
 from autograder.config import ConfigError
 from autograder.course import Course, UnknownAssignment
 from autograder.grading import extra as extra_data
@@ -41,7 +42,7 @@ class _Errors(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (ConfigError, MarkerError, MutantError, UnknownAssignment) as exc:
+        except (ConfigError, MarkerError, MutantError, NotebookError, UnknownAssignment) as exc:
             raise click.ClickException(str(exc)) from None
         except FileNotFoundError as exc:
             raise click.ClickException(f"missing file: {exc.filename or exc}") from None

@@ -47,6 +47,59 @@ def test_an_argument_changed_in_place_names_the_in_place_operation():
     assert "in-place operation" in likely_cause(text) and "W -= lr * dW" in likely_cause(text)
 
 
+def test_an_argument_changed_by_a_function_it_calls_names_that_function_where_the_experiment_confirms_it():
+    """a2's test 20 blamed train_mlp for a change its sgd_step made; the experiment (sgd_step called on copies) decides."""
+    def failed(found):
+        return failure(lambda: modified_in_place(Check("train_mlp"), ["2"], ["x", "y", "weights"], lambda: found))
+    blamed, innocent = failed("sgd_step"), failed(None)
+    assert likely_cause(blamed).startswith("train_mlp's arguments are changed by your sgd_step, which updates them in "
+                                           "place: an in-place operation"), blamed
+    assert blamed.startswith("train_mlp: modified its argument weights in place")
+    assert "sgd_step" not in innocent and likely_cause(innocent).startswith("an in-place operation"), innocent
+    crashed = failure(lambda: modified_in_place(Check("train_mlp"), ["2"], ["x", "y", "weights"], lambda: 1 / 0))
+    assert likely_cause(crashed) == likely_cause(innocent)  # an experiment that crashes names nothing
+
+
+@pytest.mark.e2e
+@pytest.mark.needs_worker
+@pytest.mark.parametrize("case, named", [("sgd_step_in_place", True), ("train_mlp_in_place", False)])
+def test_a2s_train_mlp_names_the_sgd_step_that_changes_its_arguments_and_only_that_one(course, tmp_path, case, named):
+    from autograder.authoring.mutants import Mutant, load_mutant, write_mutant_submission
+    from autograder.grading.grader import grade
+
+    assignment = course.assignment("a2_backprop")
+    mutant = load_mutant(assignment.mutants_dir / "sgd_step_in_place.py") if named else Mutant(
+        case, tmp_path / f"{case}.py", "backprop.py", (), "train_mlp writes its steps into the caller's weights",
+        "_solution_train_mlp = train_mlp\n\n\ndef train_mlp(x, y, weights, biases, *args):\n"
+        "    new_weights, new_biases, losses = _solution_train_mlp(x, y, weights, biases, *args)\n"
+        "    for W, new in zip(weights, new_weights):\n        W[...] = new\n"
+        "    return list(weights), new_biases, losses\n")
+    folder = write_mutant_submission(assignment, mutant, tmp_path / case)
+    results = grade(assignment, folder, keyword="test_train_mlp_matches_reference")
+    [test] = [t for t in results["tests"] if t["name"].startswith("train_mlp: losses")]
+    assert "modified its argument" in test["output"], test["output"]
+    blames = "train_mlp's arguments are changed by your sgd_step, which updates them in place" in test["output"]
+    assert blames == named, test["output"]
+
+
+@pytest.mark.e2e
+@pytest.mark.needs_worker
+def test_the_formula_line_says_slides_only_for_the_slides_formulas(course, tmp_path):
+    """σ and MSE are the slides' (formula (slides): ...); BCE adds a minus sign the slides lack (formula: ...)."""
+    from autograder.authoring.mutants import load_mutant, write_mutants_submission
+    from autograder.grading.grader import grade
+
+    assignment = course.assignment("a1_forward")
+    mutants = [load_mutant(assignment.mutants_dir / f"{name}.py") for name in ("sigmoid_wrong_sign", "bce_missing_minus")]
+    folder = tmp_path / "a1"
+    write_mutants_submission(assignment, mutants, folder)
+    results = grade(assignment, folder, keyword="test_sigmoid_matches_reference or test_binary_cross_entropy")
+    lines = {t["name"].split(":")[0]: [line for line in t["output"].splitlines() if line.startswith("formula")]
+             for t in results["tests"] if t["score"] < t["max_score"]}
+    assert lines["sigmoid"] == ["formula (slides): σ(z) = 1 / (1 + e^(−z))"], lines
+    assert lines["binary_cross_entropy"] and all(line.startswith("formula: ") for line in lines["binary_cross_entropy"])
+
+
 def spec(number, visibility="visible"):
     return SimpleNamespace(number=number, visibility=visibility)
 

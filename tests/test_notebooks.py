@@ -71,6 +71,14 @@ def test_the_notebook_is_the_handout_with_a_check_for_each_function(course, assi
     assert any(tagged(cell, "plot") for cell in code)
 
 
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_each_check_names_a_function_or_class_the_student_writes(course, assignment_id):
+    """a3's stub said "· conv2d: not implemented yet" where the student writes Conv2dFunction (conv2d is given)."""
+    assignment = course.assignment(assignment_id)
+    names = {name for cell in cells(assignment) if tagged(cell, "check") for name in checked(cell)}
+    assert names and names <= notebook.students_own(assignment), names - notebook.students_own(assignment)
+
+
 def test_a_notebook_that_differs_from_the_build_is_stale(course, tmp_path):
     """`nnhw build --check` reports it: here a student's run left outputs in the notebook."""
     assignment = course.assignment("a2_backprop")
@@ -152,6 +160,18 @@ def test_cells_that_do_not_fit_the_handout_are_refused_with_where(tmp_path, cont
         sources(*toy(tmp_path, content))
 
 
+def test_a_public_case_of_a_given_function_is_refused(tmp_path):
+    """Its check would read "· twice: not implemented yet" for code the student never touches."""
+    assignment, cases = toy(tmp_path)
+    solution = assignment.solution_files()["toy.py"]
+    solution.write_text(solution.read_text() + "\n\ndef twice(x):\n    return double(x)\n")
+    given = {"name": "twice: 2", "function": "twice", "args": [2.0], "kwargs": {}}
+    cases["cases"] = protocol.to_json_data([*protocol.from_json_data(cases["cases"]), given])
+    with pytest.raises(notebook.NotebookError, match=r"public_cases.py: public cases of twice, which students do "
+                                                     r"not write \(no solution region\)"):
+        sources(assignment, cases)
+
+
 # -- the check cells' helper, as the student's kernel runs it ---------------------------------------------------
 def student_folder(course, assignment_id, tmp_path, mutants=None):
     """A copy of the starter; with ``mutants`` (a list, maybe empty) the solution with those bugs in place."""
@@ -192,7 +212,7 @@ def test_a_check_of_a_function_with_test_files_of_its_own(course, tmp_path):
     folder = student_folder(course, "a4_pytorch", tmp_path, ["train_no_zero_grad"])
     out = run_helper(folder, "check('make_loader', 'train_epoch')")
     assert out.startswith("✓ make_loader: passes its 2 public tests\n✗ train_epoch: fails 1 of its 2 public tests:\n"
-                          "· 'test_train_epoch_is_sgd_per_minibatch[10 digits]':\n"
+                          "· 'train_epoch: one SGD step per minibatch, and the mean loss per sample (10 digits)':\n"
                           "train_epoch: wrong values in the weights after one epoch, parameter 1.weight\n"), out
     assert "\nlikely cause: optimizer.zero_grad() is not called for every minibatch" in out, out
 

@@ -148,7 +148,7 @@ with your_code():
 # %% [check] fc_as_conv
 
 # %% [section] 6. gpu_conv.py: convolution as one matrix product (im2col)
-# %% [check] conv2d Conv2dFunction Conv2d
+# %% [check] Conv2dFunction Conv2d
 # %% [markdown]
 # ### Your layer against `torch.nn.functional.conv2d`
 #

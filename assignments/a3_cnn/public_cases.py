@@ -66,7 +66,7 @@ def cases():
         add(f"fc_as_conv: a ({C}, {H}, {W}) volume to {D} output{'s' if D > 1 else ''}", "fc_as_conv",
             rng.standard_normal((C * H * W, D)), rng.standard_normal(D), (C, H, W))
 
-    # --- gpu_conv.py on the CPU: conv2d, Conv2dFunction's backward, the Conv2d module -----------------
+    # --- gpu_conv.py on the CPU: Conv2dFunction's forward and backward, the Conv2d module -----------------
     def tensor(shape, dtype):
         return torch.from_numpy(rng.standard_normal(shape)).to(dtype)
 
@@ -80,8 +80,8 @@ def cases():
     for what, dtype, x_shape, w_shape, has_bias, stride, padding in gpu_inputs:
         x, w = tensor(x_shape, dtype), tensor(w_shape, dtype)
         b = tensor(w_shape[0], dtype) if has_bias else None
-        add(f"conv2d: {what}", "conv2d", x, w, b, stride=stride, padding=padding)
         s, p = (stride, stride) if isinstance(stride, int) else stride, (padding, padding) if isinstance(padding, int) else padding
+        add(f"Conv2dFunction: forward, {what}", "Conv2dFunction.apply", x, w, b, s, p)
         out_shape = (x_shape[0], w_shape[0], (x_shape[2] + 2 * p[0] - w_shape[2]) // s[0] + 1,
                      (x_shape[3] + 2 * p[1] - w_shape[3]) // s[1] + 1)
         add(f"Conv2dFunction: backward, {what}", "Conv2dFunction.apply", x, w, b, s, p)

@@ -81,13 +81,27 @@ def public_functions(assignment, cases):
     """The functions that have public tests, in the order the tests list them: recorded cases first, then the
     assignment's own public test files (``test_<function>_...``, for the functions students write)."""
     names = [case["function"].split(".")[0] for case in cases]
-    written = {name.split(".")[0] for path in assignment.solution_files().values()
-               for name in solution_functions(path.read_text(encoding="utf-8"), str(path))}
+    written = students_own(assignment)
     for path in sorted(assignment.public_tests_dir.glob("test_*.py")):
         for test in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.MULTILINE):
             named = [f for f in written if test == f"test_{f}" or test.startswith(f"test_{f}_")]
             names += [max(named, key=len)] if named else []
     return list(dict.fromkeys(names))
+
+
+def students_own(assignment):
+    """The functions and classes students write: those that hold a solution region (a method's, its class)."""
+    return {name.split(".")[0] for path in assignment.solution_files().values()
+            for name in solution_functions(path.read_text(encoding="utf-8"), str(path))}
+
+
+def _refuse_given(assignment, functions):
+    """A check's heading names what the student writes: a public case of a given function (one without a solution
+    region) would print "· conv2d: not implemented yet" for code the student never touches."""
+    given = [name for name in functions if name not in students_own(assignment)]
+    if given:
+        raise NotebookError(f"{assignment.dir / 'public_cases.py'}: public cases of {', '.join(given)}, which "
+                            "students do not write (no solution region); call the function or class they write")
 
 
 def content_cells(assignment):
@@ -138,6 +152,7 @@ def notebook(assignment, handout, recorded):
     """The notebook's bytes: ``handout`` (its Markdown as students read it) interleaved with the cells;
     ``recorded`` is the starter's cases.json, read."""
     functions = public_functions(assignment, protocol.from_json_data(recorded["cases"]))
+    _refuse_given(assignment, functions)
     parts = sections(handout)
     content = content_cells(assignment)
     checked = _checked(assignment.dir / CONTENT, content, [heading for heading, _ in parts], functions)

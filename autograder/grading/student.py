@@ -52,11 +52,12 @@ def _signature(function):
     return _cached_signature(function)
 
 
-def _named_inputs(reference_function, args, kwargs):
+def _named_inputs(function, args, kwargs):
+    """``{name: value}`` of a call of ``function`` (or of an ``inspect.Signature``), ``arg0 ...`` where it cannot bind."""
     try:
-        bound = _signature(reference_function).bind(*args, **kwargs)
-        return dict(bound.arguments)
-    except (TypeError, ValueError):
+        signature = function if isinstance(function, inspect.Signature) else _signature(function)
+        return dict(signature.bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError, AttributeError):
         return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
 
 
@@ -67,6 +68,13 @@ def _last_output(output):
 
 def _show_inputs(inputs):
     return "\n".join("  " + f"{k} = {describe(v)}".replace("\n", "\n    ") for k, v in inputs.items())
+
+
+class _Text(str):
+    """Text shown as it is among the inputs (``describe`` would quote it)."""
+
+    def __repr__(self):
+        return str(self)
 
 
 class Session:
@@ -89,6 +97,7 @@ class Session:
         self.last_mutated = []
         self.spent_test = self.spent_total = 0.0  # seconds spent waiting for the student's code
         self.confinements = set()  # what each worker started had: "landlock ABI 7 + uid drop", ...
+        self.signatures = {}  # target -> the reference's call signature (see _reference_signature)
         self.called = set()  # the names the running test asked the worker for (``Conv2d`` for ``Conv2d.forward``)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -142,12 +151,14 @@ class Session:
         """The confinement the student's code ran under ("landlock ABI 7 + uid drop"; None if it never ran)."""
         return " / ".join(sorted(self.confinements)) or None
 
-    def request(self, target, args=(), kwargs=None, **extra):
-        """Run one call in the worker; returns its :class:`~autograder.protocol.Answer`."""
+    def request(self, target, args=(), kwargs=None, built=None, **extra):
+        """Run one call in the worker; returns its :class:`~autograder.protocol.Answer`. ``built``: the
+        ``(args, kwargs)`` an object's class was constructed with, shown first among the inputs of its method calls."""
         kwargs = kwargs or {}
         self.called.add(target.split(".")[0])
-        reference_function = self._reference_function(target)
-        inputs = _named_inputs(reference_function, args, kwargs) if reference_function else {}
+        inputs = _named_inputs(self._reference_signature(target), args, kwargs)
+        if built is not None:
+            inputs = {"built as": self.construction(target.split(".")[0], *built), **inputs}
         if self.fatal:
             raise StudentCodeAbort(self.fatal)
         problem = self._file_problem(target)
@@ -178,7 +189,7 @@ class Session:
         if not reply.get("ok"):
             error = reply.get("error") or {}
             kind = str(error.get("type"))
-            explanation = self._explain(target, error) if not self._nobody_defines(target, kind) else \
+            explanation = self._explain(target, error, inputs) if not self._nobody_defines(target, kind) else \
                 self.NOBODY_DEFINES.format(target=target)
             if kind in self.INPUT_INDEPENDENT:
                 raise StudentCodeAbort(explanation)
@@ -208,12 +219,28 @@ class Session:
                           f"{limits.test_budget:g} s per test): your code is far too slow on these inputs")
             raise StudentCodeAbort(self.fatal)
 
+    def construction(self, class_name, args, kwargs):
+        """``Conv2d(in_channels=3, out_channels=4, kernel_size=3, padding=1)``: how the object a call went to was
+        built, its arguments by name (a layer's output depends on them as much as on its input)."""
+        named = _named_inputs(self._reference_signature(class_name), args, kwargs)
+        return _Text(f"{class_name}({', '.join(f'{name}={describe(value)}' for name, value in named.items())})")
+
     def _reference_function(self, target):
         try:
             obj = protocol.resolve(target, lambda head: getattr(self.reference, head))
             return obj if callable(obj) else None
         except AttributeError:
             return None
+
+    def _reference_signature(self, target):
+        """The parameters the reference's ``target`` names its arguments by (an autograd Function's ``apply`` and a
+        module's ``__call__`` by their ``forward``'s), or None; asked for on every call, so worked out once."""
+        if target not in self.signatures:
+            try:
+                self.signatures[target] = protocol.call_signature(target, lambda head: getattr(self.reference, head))
+            except (AttributeError, TypeError, ValueError):
+                self.signatures[target] = None
+        return self.signatures[target]
 
     #: a name missing from the reference too: the test's typo, so no student is told to rename to it
     NOBODY_DEFINES = ("{target}: the autograder asks for {target}, which the reference solution does not define "
@@ -223,7 +250,7 @@ class Session:
         return kind == ErrorKind.MISSING and self.reference is not None and self.reference.module_of(target) is None
 
     @staticmethod
-    def _explain(target, error):
+    def _explain(target, error, inputs=None):
         kind, text = str(error.get("type", "")), str(error.get("message", ""))
         trace = str(error.get("traceback", "")).rstrip()
         if kind == ErrorKind.NOT_IMPLEMENTED:
@@ -236,7 +263,8 @@ class Session:
         if kind == ErrorKind.FORBIDDEN:  # "<what> is not allowed in this assignment: <why>"
             what, _, why = text.partition(": ")
             return f"{target}: uses a forbidden API: {what}" + (f"\n{LIKELY_CAUSE}{why}" if why else "")
-        return f"{target} raised {kind}: {text}\n{trace}"
+        cause = protocol.gradient_count(text, inputs or {})  # torch's frames say less than the rule broken
+        return f"{target} raised {kind}: {text}\n" + (f"{LIKELY_CAUSE}{cause}" if cause else trace)
 
     def mutated_inputs(self):
         return list(self.last_mutated)
@@ -268,7 +296,7 @@ class Student:
     def new(self, class_name, *args, **kwargs):
         """Construct ``class_name(*args, **kwargs)`` in the worker; returns a handle to it."""
         answer = self._session.request(class_name, args, kwargs, op=Op.NEW)
-        return RemoteObject(self._session, class_name, answer.handle, self._session.restarts)
+        return RemoteObject(self._session, class_name, answer.handle, self._session.restarts, (args, kwargs))
 
     @property
     def mutated(self):
@@ -287,14 +315,15 @@ class _RemoteFunction:
 class RemoteObject:
     """An object living in the worker (e.g. the student's ``nn.Module``); methods answer with data."""
 
-    def __init__(self, session, class_name, handle, generation):
+    def __init__(self, session, class_name, handle, generation, built=((), {})):
         self._session, self._class, self._handle, self._generation = session, class_name, handle, generation
+        self._built = built  # (args, kwargs) of the construction: the feedback of a method call shows them
 
     def _request(self, method, args, kwargs, **extra):
         if self._generation != self._session.restarts or self._session.worker is None:
             raise StudentCodeAbort(f"{self._class}: the object was lost when your code crashed earlier in this test")
         return self._session.request(f"{self._class}.{method}", args, kwargs, handle=self._handle, method=method,
-                                     **extra)
+                                     built=self._built, **extra)
 
     def call(self, method, *args, **kwargs):
         return self._request(method, args, kwargs).result

@@ -30,10 +30,10 @@ def expected_shape(expected):
     return type(expected).__name__
 
 
-def call(student, check, function, *args, expected=None, names=None, **kwargs):
+def call(student, check, function, *args, expected=None, names=None, changed_by=None, **kwargs):
     """Call the student's ``function``; a crash comes back with the check's context, formula and (where
     ``expected`` is given, a value or a callable) the expected answer's shape and dtype; a modified
-    argument fails the check by name."""
+    argument fails the check by name (and by the function that changes it: see :func:`modified_in_place`)."""
     try:
         got = student.call(function, *args, **kwargs)
     except StudentCodeError as exc:
@@ -48,21 +48,33 @@ def call(student, check, function, *args, expected=None, names=None, **kwargs):
             old.function, old.problem, [*old.details, *details], old.inputs, check.formula,
             crash_relation(exc.raised, exc.brief), (), check.hide_inputs)) from None
     if student.mutated:
-        modified_in_place(check, student.mutated, names or list(check.inputs))
+        modified_in_place(check, student.mutated, names or list(check.inputs), changed_by)
     return got
 
 
-def modified_in_place(check, mutated, names=()):
-    """Fail ``check``: the student's code changed the arguments ``mutated`` (names, or positions in ``names``)."""
+def modified_in_place(check, mutated, names=(), changed_by=None):
+    """Fail ``check``: the student's code changed the arguments ``mutated`` (names, or positions in ``names``).
+
+    ``changed_by``: an experiment that returns the name of another of the student's functions that ``check``'s
+    function calls, where that one is seen changing its own arguments (called on copies), or None; the cause then
+    names it. It runs only on a failure, and a crash of it leaves the plain cause.
+    """
     which = [names[int(i)] if i.isdigit() and int(i) < len(names) else i for i in mutated]
+    try:
+        culprit = changed_by() if changed_by is not None else None
+    except Exception:  # noqa: BLE001 - the experiment is a bonus; the changed argument is the news
+        culprit = None
+    cause = (f"{check.function}'s arguments are changed by your {culprit}, which updates them in place: {IN_PLACE}"
+             if culprit else IN_PLACE)
     check.fail(f"modified its argument{'s' if len(which) > 1 else ''} {' and '.join(which)} in place; functions "
-               "must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
+               "must return new arrays and leave their arguments unchanged", diagnosis=cause)
 
 
 def prepare(student, reference, function, *args, formula=None, rtol=None, atol=None, hide_inputs=False, outputs=None,
-            context=(), **kwargs):
+            context=(), changed_by=None, **kwargs):
     """``(check, got, expected)``: the student's answer to ``function(*args, **kwargs)``, the reference's, and
-    the check to compare them with, whose likely causes come from experiments on the student's function.
+    the check to compare them with, whose likely causes come from experiments on the student's function
+    (``changed_by``: which of the student's functions changes a modified argument, see :func:`modified_in_place`).
 
     For tests that compare more than :func:`judge` does (several items, against several judges):
     ``check.matches(got, expected, what=...)`` names a cause where the probes confirm one.
@@ -80,7 +92,7 @@ def prepare(student, reference, function, *args, formula=None, rtol=None, atol=N
                        causes.bugs(function), causes.probes(function), causes.repair(function))
 
     check = Check(function, inputs, formula, rtol, atol, hide_inputs, context, outputs, Diagnoser(make_lab))
-    got = call(student, check, function, *args, expected=run_reference, names=names, **kwargs)
+    got = call(student, check, function, *args, expected=run_reference, names=names, changed_by=changed_by, **kwargs)
     return check, got, run_reference()
 
 

@@ -5,11 +5,14 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from autograder.check import Formula
 from autograder.kit import strategies as nst
 from autograder.kit.judge import judge
 
-SIGMOID = "σ(z) = 1 / (1 + e^(−z))"
-TANH = "tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z))"
+SIGMOID = Formula("σ(z) = 1 / (1 + e^(−z))", "slides")
+TANH = Formula("tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z))", "slides")  # the slides' e^x read e^z
+RELU = Formula("ReLU(z) = max(0, z)", "slides")
+MSE = Formula("L = 1/(2m) Σ_i ‖y_i − ŷ_i‖²", "slides")  # the slides' BCE and CE lack the minus sign: not theirs
 SOFTMAX = "softmax(z)_j = e^(z_j) / Σ_k e^(z_k), per row"
 MLP_OUTPUTS = ("zs", "activations")
 
@@ -64,7 +67,7 @@ def test_tanh_extreme_inputs(student, reference, z):
 @given(z=nst.any_arrays(st.one_of(nst.floats(), st.sampled_from([0.0, -0.0]))))
 def test_relu_matches_reference(student, reference, z):
     """relu: max(0, z) matches the reference and torch.relu, zeros included"""
-    judge(student, reference, "relu", z, formula="ReLU(z) = max(0, z)", torch_judge=torch_of(torch.relu))
+    judge(student, reference, "relu", z, formula=RELU, torch_judge=torch_of(torch.relu))
 
 
 @given(z=nst.matrices())
@@ -114,7 +117,7 @@ def test_mlp_forward_output_activations(student, reference, net, activation, out
 def test_mse_loss_matches_reference(student, reference, dims, data):
     """mse_loss: 1/(2m) Σ‖y − ŷ‖² matches the reference and torch (m = rows)"""
     y_hat, y = data.draw(nst.arrays(dims), label="y_hat"), data.draw(nst.arrays(dims), label="y")
-    judge(student, reference, "mse_loss", y_hat, y, formula="L = 1/(2m) Σ_i ‖y_i − ŷ_i‖²",
+    judge(student, reference, "mse_loss", y_hat, y, formula=MSE,
           torch_judge=torch_of(lambda p, t: torch.nn.functional.mse_loss(p, t, reduction="sum") / (2 * len(t))))
 
 

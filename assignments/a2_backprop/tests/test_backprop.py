@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder.check import Check, describe
+from autograder.check import Check, Formula, describe
 from autograder.diagnosis import Diagnoser
 from autograder.grading.student import StudentCodeError, _named_inputs
 from autograder.kit import strategies as nst
@@ -46,7 +46,7 @@ DELTA_L = {
 }
 BACKPROP = "δ^l = (δ^{l+1} W^{l+1 T}) ⊙ f′(z^l) for l = L−1, …, 1, starting from δ^L = delta_L; return [δ^1, …, δ^L]"
 GRADIENTS = "dW^l = a^{l−1 T} δ^l (the shape of W^l),  db^l = Σ_rows δ^l (the shape of b^l)"
-SGD = "θ ← θ − η ∇θL:  W^l − lr·dW^l,  b^l − lr·db^l"
+SGD = Formula("θ ← θ − η ∇θL:  W^l − lr·dW^l,  b^l − lr·db^l", "slides")  # the slides' gradient descent step
 TRAIN = ("each epoch, minibatches of batch_size rows in order (the last may be shorter): mlp_forward → "
          "losses.append(loss before the step) → output_delta → backprop_deltas → parameter_gradients → sgd_step")
 TRAIN_NOTE = ("note: train_mlp calls your own output_delta, backprop_deltas, parameter_gradients and sgd_step; "
@@ -528,7 +528,8 @@ def test_sgd_step_matches_reference(student, reference, args):
     try:
         got = student.call("sgd_step", *copy.deepcopy(args))  # values only: the next test grades the arguments
     except StudentCodeError as exc:
-        raise StudentCodeError(f"{exc}\nformula (slides): {SGD}", raised=exc.raised) from None
+        exc.feedback.formula = SGD  # the crash, with the formula line as every failure shows it
+        raise
     expected = reference.sgd_step(*copy.deepcopy(args))
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         check.fail(f"should return a pair (new_weights, new_biases), got {describe(got)}")
@@ -553,6 +554,17 @@ def test_sgd_step_leaves_arguments_unchanged(student, reference, args):
 # ---------------------------------------------------------------------------------------
 # train_mlp
 # ---------------------------------------------------------------------------------------
+
+
+def _sgd_step_changes(student, weights, biases, lr):
+    """The experiment behind "train_mlp changed its arguments": "sgd_step" where the student's own sgd_step, called
+    on copies of the weights and biases (and nonzero gradients), changes them; None where it leaves them alone."""
+    def experiment():
+        grads = [[np.ones_like(p) for p in params] for params in (weights, biases)]
+        student.call("sgd_step", copy.deepcopy(weights), copy.deepcopy(biases), *grads, lr)
+        return "sgd_step" if student.mutated else None
+    return experiment
+
 
 
 def _sigmoid(z):
@@ -617,7 +629,8 @@ def test_train_mlp_matches_reference(student, reference, seed, pair, activation,
     steps = epochs * len(batches)
     context = [f"minibatches per epoch: {len(batches)}, of {batches} rows (m = {m}, batch_size = {batch_size}); "
                f"{epochs} epoch(s), so {steps} SGD steps", TRAIN_NOTE]
-    check, got, expected = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=context)
+    check, got, expected = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=context,
+                                   changed_by=_sgd_step_changes(student, weights, biases, lr))
 
     if not isinstance(got, (list, tuple)) or len(got) != 3:
         check.fail(f"should return (weights, biases, losses), got {describe(got)}")
@@ -665,7 +678,7 @@ def test_train_mlp_loss_decreases(student, reference, seed, pair, activation, ba
              f"output {output_activation!r} with loss {loss!r}, lr = {lr}, epochs = {TOY_EPOCHS}, "
              f"batch_size = {batch_size}")
     check, got, _ = prepare(student, reference, "train_mlp", *args, formula=TRAIN, context=[setup, TRAIN_NOTE],
-                            hide_inputs=True)
+                            hide_inputs=True, changed_by=_sgd_step_changes(student, weights, biases, lr))
     if not isinstance(got, (list, tuple)) or len(got) != 3:
         check.fail(f"should return (weights, biases, losses), got {describe(got)}")
 

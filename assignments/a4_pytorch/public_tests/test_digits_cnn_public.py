@@ -23,7 +23,9 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 import digits_checks as checks  # noqa: E402
 import fit_check  # noqa: E402
 from _nnhw_check import Check  # noqa: E402
-from _nnhw_feedback import answer, feedback_only  # noqa: E402
+from _nnhw_feedback import answer, feedback_only, stop_unless_importable  # noqa: E402
+
+stop_unless_importable()
 
 FORWARD = "conv1 → ReLU → maxpool 2×2 → conv2 → ReLU → maxpool 2×2 → flatten each sample → fc  (logits)"
 LOADER = "DataLoader(TensorDataset(x, y), batch_size, shuffle, generator=torch.Generator().manual_seed(seed))"
@@ -57,6 +59,7 @@ def shapes(channels):
 @pytest.mark.parametrize("channels", [(8, 16), (3, 5)], ids=["channels 8,16", "channels 3,5"])
 @feedback_only
 def test_DigitsCNN_parameters_and_logits(channels):
+    """DigitsCNN: the contract's parameters and shapes, and each sample's logits of shape (N, 10)"""
     x, _ = digits(5)
     check = Check("DigitsCNN", {"channels": channels, "x": x}, FORWARD)
     model = answer("DigitsCNN", lambda: student("DigitsCNN")(channels=channels), check.inputs)
@@ -88,6 +91,7 @@ def epochs(make, global_seeds, count):
 @pytest.mark.parametrize("shuffle", [False, True], ids=["shuffle=False", "shuffle=True"])
 @feedback_only
 def test_make_loader_batches_and_seeded_order(shuffle):
+    """make_loader: every sample once per epoch in batches of batch_size, in an order its seed alone decides"""
     x, y = digits(10)
     check = Check("make_loader", {"x": x, "y": y, "batch_size": 4, "shuffle": shuffle, "seed": 3}, LOADER)
     make_loader = student("make_loader")
@@ -128,6 +132,7 @@ def by_hand(model, batches, accumulate=False):
 @pytest.mark.parametrize("n", [4, 10], ids=["4 digits", "10 digits"])
 @feedback_only
 def test_train_epoch_is_sgd_per_minibatch(n):
+    """train_epoch: one SGD step per minibatch, and the mean loss per sample"""
     x, y = digits(n, seed=1)
     model = small_model().eval()
     initial = {name: p.detach().clone() for name, p in model.named_parameters()}
@@ -157,6 +162,7 @@ def test_train_epoch_is_sgd_per_minibatch(n):
 
 @feedback_only
 def test_evaluate_loss_accuracy_mode_and_no_grad():
+    """evaluate: the mean loss per sample and the accuracy, in evaluation mode and without a graph"""
     x, y = digits(10, seed=2)
     model = small_model().train()
     loader = DataLoader(TensorDataset(x, y), batch_size=4)
@@ -179,7 +185,9 @@ def test_evaluate_loss_accuracy_mode_and_no_grad():
 
 @feedback_only
 def test_fit_on_held_back_digits():
-    """fit trained on the training digits minus a held-back fifth, measured on that fifth by the grade's rule
+    """fit: classifies the held-back fifth of the training digits well enough, within the CPU time allowed
+
+    fit trained on the training digits minus a held-back fifth, measured on that fifth by the grade's rule
     (fit_check.py): the report is the feedback when the rule gives less than every point, and is printed (the
     notebook shows it) when it gives every point."""
     x, y = fit_check.training_digits()

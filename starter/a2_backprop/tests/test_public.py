@@ -7,7 +7,6 @@ extreme inputs), so passing here is a good sign, not a guarantee.
 
 import copy
 import importlib
-import inspect
 import json
 import sys
 import unicodedata
@@ -19,10 +18,12 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _nnhw_cases import extra_arguments, run  # noqa: E402
-from _nnhw_check import IN_PLACE, Check, same_arguments  # noqa: E402
+from _nnhw_check import IN_PLACE, Check, describe, same_arguments  # noqa: E402
 from _nnhw_diagnosis import Diagnoser, RecordedLab, crash_relation  # noqa: E402
-from _nnhw_feedback import answer, fail, feedback_only  # noqa: E402
-from _nnhw_protocol import from_json_data, resolve  # noqa: E402
+from _nnhw_feedback import answer, fail, feedback_only, stop_unless_importable  # noqa: E402
+from _nnhw_protocol import call_signature, from_json_data, gradient_count  # noqa: E402
+
+stop_unless_importable()
 
 TORCH_CPU = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
@@ -66,7 +67,7 @@ def _needs_torch(value):
 
 def _inputs(case):
     try:
-        signature = inspect.signature(resolve(case["function"], find))
+        signature = call_signature(case["function"], find)  # Conv2dFunction.apply's are its forward's, after ctx
         return dict(signature.bind(*case["args"], **case["kwargs"]).arguments)
     except (TypeError, ValueError) as exc:
         if case.get("module") or "." in case["function"]:
@@ -74,10 +75,17 @@ def _inputs(case):
         fail(f"{case['function']}: cannot be called as the handout says ({exc})")
 
 
+def _explain(error, inputs):
+    """The likely cause of an error your code raised, where its message shows one."""
+    return gradient_count(str(error), inputs) or crash_relation(type(error).__name__, str(error))
+
+
 def shape_of(expected):
+    if isinstance(expected, dict):  # a backward's or a layer's answer: each part by its name
+        return "; ".join(f"{key}: {shape_of(value)}" for key, value in expected.items())
     if isinstance(expected, (list, tuple)):
         return f"{len(expected)} items: " + ", ".join(shape_of(e) for e in expected)
-    return f"{expected.dtype} array of shape {expected.shape}" if hasattr(expected, "shape") else type(expected).__name__
+    return describe(expected, 0) if hasattr(expected, "shape") else type(expected).__name__
 
 
 #: symbols of the cases' names and what a test id spells them as
@@ -113,11 +121,28 @@ def test_recorded_case(case):
     shown = copy.deepcopy(inputs)
     check = Check(name, shown, diagnose=Diagnoser(_lab(case)), outputs=RECORDED.get("outputs", {}).get(name))
     got = run(find, given, lambda function, call: answer(function, call, shown, [
-        "expected: " + shape_of(case["expected"])], explain=lambda exc: crash_relation(type(exc).__name__, str(exc))))
+        "expected: " + shape_of(case["expected"])], explain=lambda exc: _explain(exc, inputs)))
     changed = [key for key, value in inputs.items() if not same_arguments(shown[key], value)]
     changed += [key for key, value in extra_arguments(given).items()
                 if not same_arguments(extra_arguments(case)[key], value)]
     if changed:
         check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
                    "place; functions must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
-    check.matches(got, case["expected"])
+    for what, part, want in _parts(got, case["expected"], [list(inputs)[i] for i in case.get("wrt") or ()]):
+        check.matches(part, want, what)
+
+
+#: how a layer's or a backward pass's answer is named, part by part (not "the result, parameter output")
+PARTS = {"parameters": "the layer's state_dict shapes", "output": "the output"}
+
+
+def _parts(got, expected, wrt):
+    """``[(what, got part, expected part)]``: a case with ``output`` compared part by part under the names a student
+    knows, each gradient by the input it belongs to; any other answer whole."""
+    if not (isinstance(expected, dict) and "output" in expected and isinstance(got, dict) and got.keys() == expected.keys()):
+        return [(None, got, expected)]
+    parts = [(PARTS.get(key, key), got[key], value) for key, value in expected.items() if key != "grads"]
+    grads = got.get("grads")
+    if isinstance(grads, (list, tuple)) and len(grads) == len(expected.get("grads", ())) == len(wrt):
+        return parts + [(f"the gradient of {name}", g, e) for name, g, e in zip(wrt, grads, expected["grads"])]
+    return parts + ([("the gradients", grads, expected["grads"])] if "grads" in expected else [])

@@ -14,18 +14,19 @@ Copied into the starter as tests/_nnhw_notebook.py; the notebook's first code ce
   ``from forward import sigmoid`` keep the old function: write ``forward.sigmoid``). A plain reload, not
   IPython's ``%autoreload``, whose patching of old classes recurses forever on a ``torch.autograd.Function``.
 
-Standalone (pytest, and the standard library) because it runs on the student's machine.
+Standalone (pytest, the standard library and the public tests' ``_nnhw_feedback``, which says why a file does not
+import in the same words) because it runs on the student's machine.
 """
 
 import contextlib
 import importlib
-import json
 import os
 import sys
 import traceback
 from pathlib import Path
 
 import pytest
+from _nnhw_feedback import one_line, unloadable, your_modules
 
 TESTS = Path(__file__).resolve().parent
 FOLDER = TESTS.parent
@@ -37,28 +38,10 @@ NOT_IMPLEMENTED = "not implemented yet"
 
 def check(*functions):
     """Print whether each of ``functions`` passes its public tests (see the module docstring)."""
-    broken = _unimportable()
+    broken = unloadable()
     found = {} if broken else _run(functions)
     for function in functions:
         print(f"{FAILED} {function}: {broken}; fix that first" if broken else _verdict(function, found[function]))
-
-
-def _modules():
-    """Your files' module names, as the public tests name them."""
-    path = TESTS / "cases.json"
-    return json.loads(path.read_text(encoding="utf-8"))["modules"] if path.is_file() else []
-
-
-def _unimportable():
-    """Why one of your files cannot be imported (its first problem), or None."""
-    for module in _modules():
-        path = FOLDER / f"{module}.py"
-        try:
-            compile(path.read_text(encoding="utf-8"), str(path), "exec")
-            importlib.import_module(module)
-        except Exception as error:  # noqa: BLE001 - what is wrong with the file is the feedback
-            return f"{path.name} does not import: {_one_line(error)}"
-    return None
 
 
 class _Outcomes:
@@ -75,7 +58,7 @@ class _Outcomes:
             return case["function"].split(".")[0], case.get("name", item.name)
         name = getattr(item, "originalname", item.name)  # a test named after its function: test_fit_...
         named = [f for f in self.known if name == f"test_{f}" or name.startswith(f"test_{f}_")]
-        return (max(named, key=len), item.name) if named else (None, item.name)
+        return (max(named, key=len), _title(item)) if named else (None, item.name)
 
     def pytest_collection_modifyitems(self, config, items):
         recorded = {case["function"].split(".")[0] for case in map(_case_of, items) if case is not None}
@@ -112,6 +95,16 @@ class _Outcomes:
             if not tests and self.unloadable:
                 tests.append(("loading the tests", self.unloadable[0]))
         return found
+
+
+def _title(item):
+    """A test's title, as graded tests have theirs: its docstring's first line (with its parameters, where it has
+    them), else its pytest id."""
+    doc = (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip()
+    if not doc:
+        return item.name
+    callspec = getattr(item, "callspec", None)
+    return doc.splitlines()[0] + (f" ({callspec.id})" if callspec is not None else "")
 
 
 def _case_of(item):
@@ -192,11 +185,6 @@ def _is_yours(filename):
     return path.parent == FOLDER and path.suffix == ".py"
 
 
-def _one_line(error):
-    where = f" (line {error.lineno})" if isinstance(error, SyntaxError) and error.lineno else ""
-    return f"{type(error).__name__}: {getattr(error, 'msg', None) or error}{where}"
-
-
 def _last_line(text):
     lines = [line for line in str(text).splitlines() if line.strip()]
     return lines[-1].lstrip("E ").strip() if lines else "an error"
@@ -215,7 +203,7 @@ def autoreload():
 
 
 def _reload_changed(*_):
-    for module in _modules():
+    for module in your_modules():
         loaded, path = sys.modules.get(module), FOLDER / f"{module}.py"
         if loaded is None or not path.is_file():
             continue
@@ -226,7 +214,7 @@ def _reload_changed(*_):
             importlib.reload(loaded)
             _loaded[module] = now
         except Exception as error:  # noqa: BLE001 - the cell runs on with the last version that loaded
-            print(f"{FAILED} {path.name} changed but does not load: {_one_line(error)}"
+            print(f"{FAILED} {path.name} changed but does not load: {one_line(error)}"
                   + "".join(f"\n{line}" for line in _where(error)) + "\n  (the cells use its last version that did)")
 
 
@@ -245,6 +233,9 @@ def _explain(error):
     if isinstance(error, NotImplementedError) and NOT_IMPLEMENTED in str(error):
         return f"{NOT_YET} {error}: this cell shows your code at work once it is."
     where = _where(error)
+    if isinstance(error, NameError) and not where:  # a name an earlier cell defines: that cell did not run
+        return (f"{NOT_YET} this cell stopped: {error}: it is defined in an earlier cell of this notebook that has not "
+                "run; run the cells above first (Run > Run All Above Selected Cell), then this one")
     if where:
         return f"{FAILED} your code raised {type(error).__name__}: {error}\n" + "\n".join(where)
     return (f"{FAILED} this cell stopped: {type(error).__name__}: {error}\n"

@@ -14,6 +14,7 @@ all speak in these names.
 """
 
 import enum
+import inspect
 import io
 import json
 import math
@@ -124,6 +125,45 @@ def resolve(dotted, find):
     for part in rest:
         obj = getattr(obj, part)
     return obj
+
+
+def call_signature(dotted, find):
+    """The parameters a call of ``dotted`` binds its arguments to, as the code it runs names them: an autograd
+    Function's ``apply`` and a module's ``__call__`` take their ``forward``'s inputs (after ``ctx`` or ``self``), so
+    feedback shows ``x = ...``, not ``args = ...`` or ``self = ...``. Raises ValueError or TypeError as
+    ``inspect.signature`` does."""
+    owner, _, last = dotted.rpartition(".")
+    forward = getattr(resolve(owner, find), "forward", None) if owner and last in ("apply", "__call__") else None
+    if forward is None:
+        return inspect.signature(resolve(dotted, find))
+    signature = inspect.signature(forward)
+    return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
+#: torch's words for a backward that returns too few or too many gradients
+_GRADIENTS = re.compile(r"function (\w+?)Backward returned an incorrect number of gradients \(expected (\d+), got (\d+)\)")
+
+
+def gradient_count(message, inputs):
+    """The rule that a backward returning the wrong number of gradients broke, in its forward's names (``inputs``:
+    ``{name: value}`` of the call), or None. Torch's own message names neither the inputs nor the Nones it wants; the
+    grader, the public tests and the notebook all say it this way."""
+    found = _GRADIENTS.search(message)
+    if not found:
+        return None
+    function, expected, got = found.groups()
+    if len(inputs) != int(expected):  # a layer's call: the Function's own inputs are not these
+        return (f"{function}.backward returns {got} gradients; it must return one per input of {function}.forward, "
+                f"{expected} in all, in that order, None for each input that is not a tensor")
+    nones = _and([name for name, value in inputs.items() if value is not None and not _is_tensor(value)])
+    maybe = _and([name for name, value in inputs.items() if value is None])
+    return (f"{function}.backward returns {got} gradients; it must return one per input of forward "
+            f"({', '.join(inputs)}), {expected} in all, in that order" + (f", None for {nones}" if nones else "")
+            + (f" (and for {maybe} when it is None)" if maybe else ""))
+
+
+def _and(names):
+    return " and ".join(", ".join(names).rsplit(", ", 1))
 
 
 def error_report(kind, message, traceback=""):
