@@ -334,7 +334,7 @@ EXPECTED = {
     "evaluate_argmax_batch_axis": None,
     "evaluate_builds_graph": "model(x) is called outside a torch.no_grad() block",
     "evaluate_loss_mean_of_batch_means": "the returned loss is the mean of the batch means",
-    "evaluate_train_mode": "model.eval() is not called at the start of evaluate",
+    "evaluate_train_mode": "model.eval() is not called before evaluate's forward passes",
     "fit_one_epoch": "the model reads only",
     "loader_always_shuffles": "the loader shuffles although shuffle is False",
     "loader_drops_last": "the last, shorter batch is dropped",

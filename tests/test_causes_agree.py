@@ -2,6 +2,8 @@
 the first likely cause its failing public tests name is the cause of its first graded failure (issue 29: the
 public tests named no cause for bugs the graded tests named)."""
 
+import re
+
 import pytest
 from test_public_tests import pytest_output, starter
 
@@ -13,6 +15,12 @@ from helpers import ROOT
 
 RECORDED = [a.id for a in map(Course(ROOT).assignment, Course(ROOT).ids()) if a.public_cases.is_file()
             and "def cases" in a.public_cases.read_text(encoding="utf-8")]
+
+
+def general(cause):
+    """A cause without the numbers of the inputs it was seen on ("(batch sizes [10, 10, 2])"): the public and the
+    graded tests meet the same bug on different inputs."""
+    return cause and re.sub(r"\s*\([^()]*\d[^()]*\)", "", cause)
 
 
 def first_public_cause(output):
@@ -34,6 +42,6 @@ def test_the_public_tests_name_the_graded_cause(course, tmp_path, assignment_id)
         write_mutant_submission(assignment, graded.mutant, folder)
         public, failed = first_public_cause(pytest_output(folder))
         graded_cause = graded.first_failure()[1]
-        if failed and public != graded_cause:
+        if failed and general(public) != general(graded_cause):
             disagree.append(f"{graded.name}: public {public!r}, graded {graded_cause!r}")
-    assert disagree == []
+    assert disagree == [], "\n".join(disagree)

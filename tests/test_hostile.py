@@ -751,7 +751,7 @@ def test_wrong_but_innocent_answers(run, baseline):
         "sigmoid": r"should be a numpy array, got None",
         "tanh": r"has dtype float32, expected float64",
         "relu": r"returned an array of dtype object .*cannot be graded",
-        "softmax": r"non-finite values \(NaN or inf\)",
+        "softmax": r"the result is NaN at index",
         "mse_loss": r"should be a number, got float64 array, shape \(1,\)",
         "binary_cross_entropy": r"should be a number, got \[",
         "cross_entropy": r"modified its argument y_hat in place",

@@ -64,8 +64,8 @@ def test_failures_print_the_feedback_alone(course, tmp_path):
     assert len(sections) >= 4, output
     for section in sections:
         assert_feedback_alone(section, 22)
-    assert "likely cause: b is missing" in output
-    assert "likely cause: normalised over axis 0" in output
+    assert "likely cause: the bias b is never added" in output
+    assert "likely cause: computed along the wrong axis: each column is treated as one example" in output
     assert "modified its argument z in place" in output
     assert "mlp_forward: wrong values in zs[0]" in output
     # test ids are readable text: pytest escapes every non-ASCII character of an id (→ as \u2192)

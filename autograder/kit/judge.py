@@ -16,7 +16,7 @@ import copy
 import numpy as np
 
 from autograder.check import IN_PLACE, Check, Feedback, describe
-from autograder.diagnosis import Diagnoser, crash_relation
+from autograder.diagnosis import Diagnoser, crash_relation, unchecked
 from autograder.grading.student import StudentCodeError, _named_inputs
 from autograder.kit.experiment import LiveLab, causes_of
 
@@ -129,7 +129,7 @@ def judge_raises(student, function, *args, error="ValueError", why, inputs=None,
     """
     shown = inputs if inputs is not None else {f"arg{i}": a for i, a in enumerate(args)}
     check = Check(function, shown, rule, hide_inputs=hide_inputs)
-    cause = rejects and f"no check rejects {rejects}: test it before computing anything and raise {error}"
+    cause = rejects and unchecked(rejects, error)
     try:
         got = student.call(function, *args)
     except StudentCodeError as exc:

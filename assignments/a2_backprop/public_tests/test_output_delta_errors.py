@@ -15,12 +15,14 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from _nnhw_check import Feedback  # noqa: E402
+from _nnhw_diagnosis import unchecked  # noqa: E402
 from _nnhw_feedback import answer, fail, stop_unless_importable  # noqa: E402
 
 stop_unless_importable()
 
 SUPPORTED = "('identity', 'mse'), ('sigmoid', 'mse'), ('sigmoid', 'bce'), ('softmax', 'ce')"
-UNSUPPORTED = [("softmax", "mse"), ("identity", "ce"), ("relu", "mse"), ("sigmoid", "hinge")]
+UNSUPPORTED = [("identity", "bce"), ("softmax", "mse"), ("identity", "ce"), ("relu", "mse"), ("sigmoid", "hinge")]
 
 
 @pytest.mark.parametrize("pair", UNSUPPORTED, ids=[f"{a} + {loss}" for a, loss in UNSUPPORTED])
@@ -41,6 +43,7 @@ def test_output_delta_rejects_unsupported_pairs(pair):
     except NotImplementedError:
         fail("output_delta: not implemented yet")
     except Exception as exc:  # noqa: BLE001 - your code's error is the feedback
-        fail(f"output_delta: raised {type(exc).__name__}: {exc}; {why}")
+        problem = f"raised {type(exc).__name__}: {exc}; {why}"
     else:
-        fail(f"output_delta: returned {type(got).__name__} {getattr(got, 'shape', '')}; {why}")
+        problem = f"returned {type(got).__name__} {getattr(got, 'shape', '')}; {why}"
+    fail(Feedback("output_delta", problem, diagnosis=unchecked(f"the pair ({output_activation!r}, {loss!r})")))

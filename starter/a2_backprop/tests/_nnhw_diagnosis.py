@@ -30,11 +30,12 @@ SAME = "="
 #: reads the same on every machine); the lab's time budget is only a safety net
 MAX_RUNS = 6
 #: the sizes a scaled probe brings the large inputs to: where a computation stops being finite tells why
-LADDER = (1.0, 18.0, 20.0, 36.0, 38.0, 700.0, 709.0, 710.5)
+LADDER = (1.0, 18.0, 20.0, 36.0, 38.0, 700.0, 709.0, 710.5, 744.0, 746.0)
 #: (right up to, wrong from, what goes wrong there): the thresholds of float64's usual traps
 THRESHOLDS = (
-    (700.0, 710.5, "e^x overflows to inf past x ≈ 709.78 (a sum of several e^x a little earlier; then inf/inf or "
-                   "inf − inf is NaN); exponentiate only non-positive numbers (shift by the max, or split on the sign)"),
+    (700.0, 746.0, "e^x leaves float64's range: it overflows to inf past x ≈ 709.78 (a sum of several e^x a little "
+                   "earlier) and underflows to 0 past x ≈ −745 (then inf/inf, inf − inf or 0/0 is NaN); exponentiate "
+                   "only non-positive numbers with one of them 0 (shift by the max, or split on the sign)"),
     (36.0, 38.0, "σ(z) rounds to exactly 1 past z ≈ 36.7 (and 1 − σ(z) to 0), so a division by ŷ(1 − ŷ) or a log "
                  "of 1 − ŷ fails there; use the form in which that factor cancels"),
     (18.0, 20.0, "tanh(z) rounds to exactly ±1 past |z| ≈ 19.1, so 1 − tanh(z)² is 0 there; a division by it or a "
@@ -328,6 +329,12 @@ class RecordedLab(Lab):
             return True, self.run_student(probe["args"], probe["kwargs"])
         except Exception:  # noqa: BLE001 - a failure on a probe is an observation
             return False, None
+
+
+def unchecked(rejects, error="ValueError"):
+    """The cause where code that must refuse these arguments computes instead: no check rejects them (the graded
+    and the public tests word it alike)."""
+    return f"no check rejects {rejects}: test it before computing anything and raise {error}"
 
 
 def dtype_relation(got, expected):
