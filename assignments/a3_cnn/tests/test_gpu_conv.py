@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from autograder.check import Check, Mismatch
 from autograder.config import load_config
-from autograder.diagnosis import Diagnoser
+from autograder.diagnosis import Diagnoser, none_gradient
 from autograder.grading.student import StudentCodeAbort, StudentCodeError
 from autograder.kit import cuda
 from autograder.kit import strategies as nst
@@ -160,8 +160,7 @@ def check_grads(function, inputs, grads, expected, wrt, atol, formula=BACKWARD, 
         short, name = names[index]
         if got is None:
             Check(function, inputs, formula).fail(
-                f"the gradient of {name} ({short}) is None", diagnosis=f"backward returns None in {short}'s place; "
-                f"return {short} whenever {name} is given (None only for an input that is None)")
+                f"the gradient of {name} ({short}) is None", diagnosis=none_gradient(name))
         compare(function, inputs, got, want, atol[short], f"{short} (∂L/∂{name}, compared with torch autograd)",
                 formula, lab, (i,))
 

@@ -328,13 +328,7 @@ def _fit_cause(reference, model, accuracy):
     """Under-trained or learning its training digits by heart: the model's accuracy on those digits tells."""
     _, seen = reference.evaluate(model, reference.make_loader(TRAIN["x"], TRAIN["y"], 512, False),
                                  nn.CrossEntropyLoss())
-    if seen < FIT_FULL:
-        return (f"the model reads only {seen:.1%} of its own training digits too: it is under-trained (more epochs, "
-                "a larger learning rate), or its training does not work (train_epoch, DigitsCNN)")
-    if seen - accuracy > FIT_FULL - FIT_NONE:
-        return (f"the model reads {seen:.1%} of its training digits but {accuracy:.1%} of new ones: it learns the "
-                "training digits rather than digits in general (fewer epochs, a smaller model)")
-    return None
+    return fit_check.cause(seen, accuracy)
 
 
 def test_fit_accuracy(student, reference, set_score, leaderboard):

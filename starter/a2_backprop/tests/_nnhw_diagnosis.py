@@ -30,10 +30,11 @@ SAME = "="
 #: reads the same on every machine); the lab's time budget is only a safety net
 MAX_RUNS = 6
 #: the sizes a scaled probe brings the large inputs to: where a computation stops being finite tells why
-LADDER = (1.0, 18.0, 20.0, 36.0, 38.0, 700.0, 709.0, 710.5, 744.0, 746.0)
-#: (right up to, wrong from, what goes wrong there): the thresholds of float64's usual traps
+LADDER = (1.0, 18.0, 20.0, 36.0, 38.0, 700.0, 709.0, 710.5, 744.0, 746.0, 1000.0)
+#: (right up to, wrong from, what goes wrong there): the thresholds of float64's usual traps (the largest input is
+#: scaled, so a row whose own largest entry is smaller crosses later: the bands are wide, and hold one trap each)
 THRESHOLDS = (
-    (700.0, 746.0, "e^x leaves float64's range: it overflows to inf past x ≈ 709.78 (a sum of several e^x a little "
+    (700.0, 1000.0, "e^x leaves float64's range: it overflows to inf past x ≈ 709.78 (a sum of several e^x a little "
                    "earlier) and underflows to 0 past x ≈ −745 (then inf/inf, inf − inf or 0/0 is NaN); exponentiate "
                    "only non-positive numbers with one of them 0 (shift by the max, or split on the sign)"),
     (36.0, 38.0, "σ(z) rounds to exactly 1 past z ≈ 36.7 (and 1 − σ(z) to 0), so a division by ŷ(1 − ŷ) or a log "
@@ -220,12 +221,9 @@ def instability(lab, got, expected, max_runs=len(LADDER)):
             continue
         ran, answer = lab.student(i)
         runs += 1
-        if ran and same(answer, reference):
-            right.append(lab.scale(i))
-        elif ran and nonfinite_where_finite(answer, reference):
-            wrong.append(lab.scale(i))
-        else:
-            return None  # wrong in another way too: not only a matter of size
+        if not ran:
+            return None  # it fails on a valid input: not only a matter of size
+        (right if same(answer, reference) else wrong).append(lab.scale(i))  # past the edge: NaN, inf, or a 0 from inf
     if not right or (wrong and min(wrong) < max(right)):
         return None
     low = max(right)
@@ -236,7 +234,7 @@ def instability(lab, got, expected, max_runs=len(LADDER)):
     head = why or ("the formula is right, but a step of it stops being finite for large inputs (an overflow, or "
                    "a division by a number that rounds to 0); rewrite that step in a form that stays finite")
     return f"{head}\nevidence: with the large inputs scaled down to |x| = {low:g}, your code returns the right " \
-           f"answer; it returns NaN or inf {where}"
+           f"answer; it goes wrong {where}"
 
 
 def brief(value, other=None):
@@ -335,6 +333,12 @@ def unchecked(rejects, error="ValueError"):
     """The cause where code that must refuse these arguments computes instead: no check rejects them (the graded
     and the public tests word it alike)."""
     return f"no check rejects {rejects}: test it before computing anything and raise {error}"
+
+
+def none_gradient(name):
+    """The cause where an autograd Function's backward gives None for an input that has a gradient."""
+    return f"backward returns None as the gradient of {name}; return it whenever {name} is given (None only for " \
+           "an input that is None)"
 
 
 def dtype_relation(got, expected):

@@ -19,7 +19,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _nnhw_cases import extra_arguments, run  # noqa: E402
 from _nnhw_check import IN_PLACE, Check, describe, same_arguments  # noqa: E402
-from _nnhw_diagnosis import Diagnoser, RecordedLab, crash_relation  # noqa: E402
+from _nnhw_diagnosis import Diagnoser, RecordedLab, crash_relation, none_gradient  # noqa: E402
 from _nnhw_feedback import answer, fail, feedback_only, stop_unless_importable  # noqa: E402
 from _nnhw_protocol import call_signature, from_json_data, gradient_count  # noqa: E402
 
@@ -129,9 +129,12 @@ def test_recorded_case(case):
         check.fail(f"modified its argument{'s' if len(changed) > 1 else ''} {' and '.join(changed)} in "
                    "place; functions must return new arrays and leave their arguments unchanged", diagnosis=IN_PLACE)
     for what, part, want in _parts(got, case["expected"], [list(inputs)[i] for i in case.get("wrt") or ()]):
+        if part is None and want is not None and what and what.startswith(GRADIENT):
+            check.fail(f"{what} is None", diagnosis=none_gradient(what[len(GRADIENT):]))
         check.matches(part, want, what)
 
 
+GRADIENT = "the gradient of "
 #: how a layer's or a backward pass's answer is named, part by part (not "the result, parameter output")
 PARTS = {"parameters": "the layer's state_dict shapes", "output": "the output"}
 
@@ -144,5 +147,5 @@ def _parts(got, expected, wrt):
     parts = [(PARTS.get(key, key), got[key], value) for key, value in expected.items() if key != "grads"]
     grads = got.get("grads")
     if isinstance(grads, (list, tuple)) and len(grads) == len(expected.get("grads", ())) == len(wrt):
-        return parts + [(f"the gradient of {name}", g, e) for name, g, e in zip(wrt, grads, expected["grads"])]
+        return parts + [(f"{GRADIENT}{name}", g, e) for name, g, e in zip(wrt, grads, expected["grads"])]
     return parts + ([("the gradients", grads, expected["grads"])] if "grads" in expected else [])

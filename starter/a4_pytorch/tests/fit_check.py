@@ -36,6 +36,11 @@ class FitReport(NamedTuple):
     accuracy: float  # on the held-back digits
     held_back: int  # how many
     cpu_s: float  # fit's CPU seconds, on one thread
+    seen: float = float("nan")  # on the digits fit trained on: under-trained, or learnt by heart?
+
+    @property
+    def cause(self):
+        return cause(self.seen, self.accuracy)
 
     @property
     def points(self):
@@ -52,6 +57,18 @@ class FitReport(NamedTuple):
                 f"submission half a CPU core, so there it takes about twice as long on the clock, on a core that may "
                 f"be slower than yours: stay well below {CPU_S // 2} s here",
                 f"  the same rule gives {self.points:.2f} of fit's {POINTS} points"]
+
+
+def cause(seen, accuracy):
+    """Why a model falls short, from its accuracy on the digits it trained on (``seen``) and on new ones: under-trained,
+    or learning its training digits by heart (the graded test and this check say it alike)."""
+    if seen < FULL:
+        return (f"the model reads only {seen:.1%} of its own training digits too: it is under-trained (more epochs, "
+                "a larger learning rate), or its training does not work (train_epoch, DigitsCNN)")
+    if seen - accuracy > FULL - NONE:
+        return (f"the model reads {seen:.1%} of its training digits but {accuracy:.1%} of new ones: it learns the "
+                "training digits rather than digits in general (fewer epochs, a smaller model)")
+    return None
 
 
 def held_back(n):
@@ -75,8 +92,9 @@ def measure(fit, x, y):
         raise TypeError(f"fit should return the trained DigitsCNN (an nn.Module), got a {type(model).__name__}")
     model.eval()
     with torch.no_grad():
-        predicted = model(x[~keep]).argmax(dim=1)
-    return FitReport(float((predicted == y[~keep]).double().mean()), int((~keep).sum()), cpu_s)
+        predicted, trained_on = model(x[~keep]).argmax(dim=1), model(x[keep]).argmax(dim=1)
+    return FitReport(float((predicted == y[~keep]).double().mean()), int((~keep).sum()), cpu_s,
+                     float((trained_on == y[keep]).double().mean()))
 
 
 def training_digits(path=DATA):
