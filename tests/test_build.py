@@ -121,5 +121,5 @@ def test_public_tests_catch_a_broken_gpu_layer(course, tmp_path):
         shutil.copy(path, broken / name)
     (broken / "gpu_conv.py").write_text((broken / "gpu_conv.py").read_text() + "\ndef broken(:\n")
     result = run_public_tests(broken)
-    failed = re.findall(r"FAILED tests/test_public.py::test_recorded_case\[([^:\]]+)", result.stdout)
-    assert failed and set(failed) <= {"conv2d", "Conv2dFunction", "Conv2d"}, result.stdout[-2000:]
+    assert result.returncode != 0, result.stdout[-2000:]  # one line, once: no public test runs until it imports
+    assert "✗ gpu_conv.py does not import: SyntaxError: invalid syntax (line" in result.stdout, result.stdout[-2000:]

@@ -196,7 +196,7 @@ def test_a_check_prints_the_public_tests_feedback_and_never_a_traceback(course, 
     out = run_helper(folder, "check('sigmoid', 'relu')")
     assert out.startswith("✗ sigmoid: fails 1 of its 2 public tests:\n· 'sigmoid: extreme values stay finite':"
                           "\nsigmoid: the result is NaN at index (0, 5), where the expected value is finite"
-                          "\nlikely cause: e^x overflows"), out
+                          "\nlikely cause: e^x leaves float64's range"), out
     assert out.endswith("✓ relu: passes its 1 public test\n")
     (folder / "forward.py").write_text("def sigmoid(z):\n    return (\n")
     assert run_helper(folder, "check('sigmoid')") == \

@@ -129,7 +129,7 @@ def test_a2_public_tests_ask_output_delta_for_its_value_error(course, tmp_path, 
     done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-k", "output_delta"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     sections = failures(done.stdout, "test_output_delta_rejects_unsupported_pairs")
-    assert len(sections) == (0 if mutant is None else 4), done.stdout
+    assert len(sections) == (0 if mutant is None else 5), done.stdout
     for section in sections:
         assert_feedback_alone(section, 6)
         assert "should raise ValueError" in section, section
