@@ -151,7 +151,8 @@ def _argument_bugs(function, key, name, value, arrays):
     found = [Bug(f"the right formula applied to −{name}: a sign inside the formula is flipped",
                  _call(function, lambda a, k: _replace(a, k, {key: -_get(a, k, key)})))]
     if value.ndim == 2 and value.shape[0] == value.shape[1] > 1:
-        found.append(Bug(f"{name} is used transposed ({name}.T): check which axis of {name} is which",
+        found.append(Bug(f"{name} enters the formula transposed (a .T too many, or one missing): check which axis of "
+                         f"{name} is which",
                          _call(function, lambda a, k: _square(a, k, key))))
     kernels = [k for k, _, v in arrays if v.ndim == 4]
     if kernels and key == kernels[-1]:
