@@ -9,6 +9,7 @@ grader right.
 | ``names`` | the names graded tests and mutants use, checked against the solution's before anything is built |
 | ``selfcheck`` | the starter's public tests, run with code that must pass them (the solution, the variants) |
 | ``recording`` | record the public cases' answers from the reference; refuse a case that cannot be replayed |
+| ``recorded_causes`` | record each public case's experiment (probes, answers, predictions) for its likely cause |
 | ``public_cases`` | run a recorded public case (standalone: copied into starters as ``_nnhw_cases.py``) |
 | ``scaffold``, ``scaffold_cache`` | ``nnhw new``: a course in an empty folder, an assignment that builds and verifies |
 | ``rounding`` | recorded values rounded so the build writes the same bytes on every CPU |

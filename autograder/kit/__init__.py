@@ -4,6 +4,8 @@
 |---|---|
 | ``strategies`` | hypothesis strategies: arrays, batches, probabilities, one-hot rows, networks |
 | ``judge`` | ``judge(student, reference, "fn", *args, ...)``: the student-vs-reference(-vs-torch) property |
+| ``experiment`` | the grader's lab: probes, the reference's answers and the bugs' predictions for a likely cause |
+| ``catalogue`` | bugs no one listed (the reference with one change) and the probes that tell them apart |
 | ``answers`` | one item of a tuple answer (``(out, cache)``), failing with the contract on anything else |
 | ``randomness`` | random code: same seed same answer and another seed another, exact binomial rate bounds |
 | ``gradcheck`` | central differences: hold a gradient to the numbers |
