@@ -119,7 +119,9 @@ def test_new_with_a_cache_builds_verifies_and_chains_the_public_tests(course):
     stub = (starter / f"{DEMO}.py").read_text()
     failing = run_public_tests(starter)
     assert failing.returncode == 1 and "affine_forward: not implemented yet" in failing.stdout
-    assert failing.stdout.count("affine_forward: not implemented yet") == 2  # the backward's case calls it first
+    # each case's own report (pytest's closing summary may repeat them where the terminal is wide)
+    reports = [line for line in failing.stdout.splitlines() if line.startswith("affine_forward: not implemented yet")]
+    assert len(reports) == 2, failing.stdout  # the backward's case calls it first
     solution = (course / "solutions" / DEMO / f"{DEMO}.py").read_text()
     (starter / f"{DEMO}.py").write_text(solution.split("def affine_backward")[0] + "def affine_backward" +
                                         stub.split("def affine_backward")[1])
