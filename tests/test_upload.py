@@ -27,7 +27,10 @@ def upload_module(folder):
     return load_modules({"make_upload.py": folder / "tests" / "make_upload.py"}, prefix=f"nnhw_upload_{folder.name}")
 
 
-@pytest.mark.parametrize("assignment, files", [("a2_backprop", ["backprop.py"]), ("a3_cnn", ["cnn.py", "gpu_conv.py"])])
+@pytest.mark.parametrize("assignment, files", [
+    ("a2_backprop", ["backprop.py"]),
+    pytest.param("a3_cnn", ["cnn.py", "gpu_conv.py"], marks=pytest.mark.needs_torch),  # gpu_conv.py imports torch
+])
 def test_the_zip_holds_the_assignment_s_files_only(tmp_path, capsys, assignment, files):
     folder = student_folder(tmp_path, assignment)
     (folder / "notes.txt").write_text("mine")
