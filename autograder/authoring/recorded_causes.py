@@ -15,10 +15,6 @@ from autograder.authoring.rounding import portable, portable_inputs
 from autograder.kit.experiment import LiveLab, causes_of, tabulate
 
 
-def _rounded_inputs(reference, args, kwargs):
-    return portable_inputs(list(args)), portable_inputs(dict(kwargs))
-
-
 def diagnosis_table(reference, case):
     """The recorded experiment for ``case`` (a plain function call), or None where it has none (a module, a
     backward pass, a dotted name, a chain, a part or a property: compared by other means)."""
@@ -38,7 +34,7 @@ def diagnosis_table(reference, case):
     def rounded(ref, probe_args, probe_kwargs):  # a probe's inputs rounded as the case's are: portable bytes
         if repair is not None:
             probe_args, probe_kwargs = repair(ref, probe_args, probe_kwargs)
-        return _rounded_inputs(ref, probe_args, probe_kwargs)
+        return portable_inputs(list(probe_args)), portable_inputs(dict(probe_kwargs))
 
     lab = LiveLab(None, reference, function, args, kwargs, names, causes.bugs(name), causes.probes(name), rounded)
     table = tabulate(lab)

@@ -66,19 +66,27 @@ def property_finder(assignment, case):
     return find
 
 
+def _prepared(assignment):
+    """``(module, reference, cases)``: the public cases checked and their inputs rounded, as both recordings read
+    them (so causes.json's experiments run on exactly cases.json's inputs)."""
+    module = _load(assignment.public_cases, f"nnhw_public_cases_{assignment.id}")
+    known = set(references(assignment))  # what the solution's (and given) files define at their top level
+    cases = []
+    for case in module.cases():
+        check_case(assignment, case, known)
+        cases.append(portable_inputs({**case, "kwargs": case.get("kwargs", {})}))
+    return module, assignment.load_reference(), cases
+
+
 def recorded_cases(assignment):
     """Run the reference on the assignment's public cases; the outputs become the students' fixtures (JSON bytes)."""
-    module = _load(assignment.public_cases, f"nnhw_public_cases_{assignment.id}")
-    reference = assignment.load_reference()
-    known = set(references(assignment))  # what the solution's (and given) files define at their top level
+    module, reference, prepared = _prepared(assignment)
 
     def find(name):
         return getattr(reference, name)
 
     cases = []
-    for case in module.cases():
-        check_case(assignment, case, known)
-        case = portable_inputs({**case, "kwargs": case.get("kwargs", {})})
+    for case in prepared:
         finder = property_finder(assignment, case)
         native = public_case.run(find, copy.deepcopy(case), find_property=finder)
         wide = public_case.run(find, widened(copy.deepcopy(case)), find_property=finder)
@@ -101,9 +109,7 @@ def recorded_cases(assignment):
 def recorded_diagnoses(assignment):
     """``tests/causes.json``: per public case (in cases.json's order) the experiment its test runs on a wrong
     answer (:mod:`.recorded_causes`), or null. Compact: it is read by the tests, not by people."""
-    module = _load(assignment.public_cases, f"nnhw_public_cases_{assignment.id}")
-    reference = assignment.load_reference()
-    tables = [diagnosis_table(reference, portable_inputs({**case, "kwargs": case.get("kwargs", {})}))
-              for case in module.cases()]
+    _, reference, cases = _prepared(assignment)
+    tables = [diagnosis_table(reference, case) for case in cases]
     return json.dumps({"cases": protocol.to_json_data(tables)}, ensure_ascii=False,
                       separators=(",", ":")).encode() + b"\n"

@@ -85,9 +85,10 @@ def same(a, b):
     if isinstance(a, dict) or isinstance(b, dict):
         return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and \
             all(same(a[k], b[k]) for k in a)
-    if _numeric(a) is None or _numeric(b) is None:
-        return a == b if not (_numeric(a) is None) ^ (_numeric(b) is None) else False
-    return close(a, b)
+    numeric = (_numeric(a) is not None, _numeric(b) is not None)
+    if numeric == (False, False):
+        return a == b  # None, text, flags: as they are
+    return numeric == (True, True) and close(a, b)
 
 
 def at(value, path):
